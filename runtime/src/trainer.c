@@ -1,0 +1,348 @@
+/*===- trainer.c - Training and evaluation driver -------------------------===*/
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *model_name(const adj_model_info *info) {
+  return info && info->name ? info->name : "<unnamed>";
+}
+
+static const char *tensor_name(const adj_tensor_info *t) {
+  return t->name ? t->name : "<unnamed>";
+}
+
+static int check_tensor(const adj_model_info *info, const adj_tensor_info *t,
+                        const char *kind) {
+  const char *m = model_name(info);
+  if (t->rank < 0 || t->rank > ADJ_MAX_RANK)
+    return adj_set_error("model '%s': %s %s has invalid rank %d", m, kind,
+                         tensor_name(t), t->rank);
+  int64_t n = 1;
+  for (int i = 0; i < t->rank; ++i) {
+    if (t->shape[i] < 0 ||
+        (t->shape[i] > 0 && n > INT64_MAX / 16 / t->shape[i]))
+      return adj_set_error("model '%s': %s %s has invalid dimension %lld", m,
+                           kind, tensor_name(t), (long long)t->shape[i]);
+    n *= t->shape[i];
+  }
+  if (n != t->numel)
+    return adj_set_error("model '%s': %s %s has %lld elements but its shape "
+                         "has %lld",
+                         m, kind, tensor_name(t), (long long)t->numel,
+                         (long long)n);
+  if (adj_dtype_size(t->dtype) == 0)
+    return adj_set_error("model '%s': %s %s has invalid element type %d", m,
+                         kind, tensor_name(t), (int)t->dtype);
+  return 0;
+}
+
+int adj_model_validate(const adj_model_info *info) {
+  if (!info)
+    return adj_set_error("null model info");
+  const char *m = model_name(info);
+  if (info->dtype != ADJ_F32 && info->dtype != ADJ_F64)
+    return adj_set_error("model '%s': element type must be f32 or f64, got %s",
+                         m, adj_dtype_name(info->dtype));
+  if (info->batch <= 0)
+    return adj_set_error("model '%s': batch size must be positive, got %lld", m,
+                         (long long)info->batch);
+  if (info->num_params < 0 || (info->num_params > 0 && !info->params) ||
+      info->num_state < 0 || (info->num_state > 0 && !info->state) ||
+      info->num_inputs < 0 || (info->num_inputs > 0 && !info->inputs))
+    return adj_set_error("model '%s': inconsistent tensor tables", m);
+  for (int i = 0; i < info->num_params; ++i) {
+    const adj_tensor_info *t = &info->params[i].tensor;
+    if (check_tensor(info, t, "param") != 0)
+      return -1;
+    if (t->dtype != info->dtype)
+      return adj_set_error("model '%s': param %s has element type %s, "
+                           "expected %s",
+                           m, tensor_name(t), adj_dtype_name(t->dtype),
+                           adj_dtype_name(info->dtype));
+  }
+  for (int i = 0; i < info->num_state; ++i) {
+    const adj_tensor_info *t = &info->state[i];
+    if (check_tensor(info, t, "optimizer state") != 0)
+      return -1;
+    if (t->dtype != info->dtype)
+      return adj_set_error("model '%s': optimizer state %s has element type "
+                           "%s, expected %s",
+                           m, tensor_name(t), adj_dtype_name(t->dtype),
+                           adj_dtype_name(info->dtype));
+  }
+  for (int i = 0; i < info->num_inputs; ++i) {
+    const adj_tensor_info *t = &info->inputs[i];
+    if (check_tensor(info, t, "input") != 0)
+      return -1;
+    if (t->rank < 1 || t->shape[0] != info->batch)
+      return adj_set_error("model '%s': input %s must have the batch size "
+                           "%lld as its first dimension",
+                           m, tensor_name(t), (long long)info->batch);
+    if (t->dtype != info->dtype && t->dtype != ADJ_I32)
+      return adj_set_error("model '%s': input %s has element type %s, "
+                           "expected %s or i32",
+                           m, tensor_name(t), adj_dtype_name(t->dtype),
+                           adj_dtype_name(info->dtype));
+  }
+  if (check_tensor(info, &info->output, "output") != 0)
+    return -1;
+  if (info->output.rank < 1 || info->output.shape[0] != info->batch ||
+      info->output.dtype != info->dtype)
+    return adj_set_error("model '%s': output must be %s with the batch size "
+                         "%lld as its first dimension",
+                         m, adj_dtype_name(info->dtype),
+                         (long long)info->batch);
+  return 0;
+}
+
+void adj_trainer_free(adj_trainer *t) {
+  if (!t)
+    return;
+  const adj_model_info *info = t->info;
+  if (info) {
+    if (t->params)
+      for (int i = 0; i < info->num_params; ++i)
+        adj_free(t->params[i]);
+    if (t->state)
+      for (int i = 0; i < info->num_state; ++i)
+        adj_free(t->state[i]);
+    if (t->inputs)
+      for (int i = 0; i < info->num_inputs; ++i)
+        adj_free(t->inputs[i]);
+  }
+  adj_free(t->params);
+  adj_free(t->state);
+  adj_free(t->inputs);
+  adj_free(t->mask);
+  adj_free(t->loss);
+  adj_free(t->output);
+  adj_batcher_free(&t->train_batches);
+  memset(t, 0, sizeof *t);
+}
+
+static void *alloc_tensor(const adj_tensor_info *ti) {
+  return adj_alloc((size_t)ti->numel * adj_dtype_size(ti->dtype));
+}
+
+int adj_trainer_init(adj_trainer *t, const adj_model_info *info,
+                     uint64_t seed) {
+  if (!t)
+    return adj_set_error("adj_trainer_init: null trainer");
+  memset(t, 0, sizeof *t);
+  if (adj_model_validate(info) != 0)
+    return -1;
+  const char *m = model_name(info);
+  if (!info->train_step || !info->loss_fn || !info->predict)
+    return adj_set_error("model '%s': missing train_step, loss_fn or predict "
+                         "entry point",
+                         m);
+  t->info = info;
+  t->lr = info->lr;
+  t->seed = seed;
+  size_t esize = adj_dtype_size(info->dtype);
+  t->params = adj_alloc(sizeof(void *) * (size_t)info->num_params);
+  t->state = adj_alloc(sizeof(void *) * (size_t)info->num_state);
+  t->inputs = adj_alloc(sizeof(void *) * (size_t)info->num_inputs);
+  t->mask = adj_alloc((size_t)info->batch * esize);
+  t->loss = adj_alloc(esize);
+  t->output = alloc_tensor(&info->output);
+  if (!t->params || !t->state || !t->inputs || !t->mask || !t->loss ||
+      !t->output)
+    goto oom;
+  adj_rng rng;
+  adj_rng_seed(&rng, seed);
+  for (int i = 0; i < info->num_params; ++i) {
+    if (!(t->params[i] = alloc_tensor(&info->params[i].tensor)))
+      goto oom;
+    if (adj_init_param(&info->params[i], t->params[i], &rng) != 0) {
+      adj_trainer_free(t);
+      return -1;
+    }
+  }
+  for (int i = 0; i < info->num_state; ++i)
+    if (!(t->state[i] = alloc_tensor(&info->state[i])))
+      goto oom;
+  for (int i = 0; i < info->num_inputs; ++i)
+    if (!(t->inputs[i] = alloc_tensor(&info->inputs[i])))
+      goto oom;
+  if (info->num_inputs >= 1)
+    t->row_numel = info->inputs[0].numel / info->batch;
+  if (info->output.rank >= 2)
+    t->num_classes = info->output.shape[1];
+  return 0;
+oom:
+  adj_trainer_free(t);
+  return adj_set_error("model '%s': out of memory allocating buffers", m);
+}
+
+int adj_trainer_check_dataset(const adj_trainer *t, const adj_dataset *ds) {
+  if (!t || !t->info)
+    return adj_set_error("uninitialized trainer");
+  const adj_model_info *info = t->info;
+  const char *m = model_name(info);
+  if (!ds || !ds->features || !ds->labels || ds->num_samples <= 0)
+    return adj_set_error("model '%s': empty dataset", m);
+  if (info->loss != ADJ_LOSS_SOFTMAX_CROSS_ENTROPY)
+    return adj_set_error("model '%s': unsupported loss for the training "
+                         "driver (only softmax cross-entropy classification "
+                         "models can be trained on a dataset)",
+                         m);
+  if (info->num_inputs != 2 || info->inputs[0].dtype != info->dtype ||
+      info->inputs[1].dtype != ADJ_I32 || info->inputs[1].rank != 1)
+    return adj_set_error("model '%s': unsupported inputs for the training "
+                         "driver (expected features %s [batch, ...] and "
+                         "labels i32 [batch])",
+                         m, adj_dtype_name(info->dtype));
+  if (info->output.rank != 2 || info->output.shape[1] < 1)
+    return adj_set_error("model '%s': unsupported output for the training "
+                         "driver (expected [batch, classes])",
+                         m);
+  if (ds->dtype != info->dtype)
+    return adj_set_error("model '%s' has element type %s but the dataset has "
+                         "%s features",
+                         m, adj_dtype_name(info->dtype),
+                         adj_dtype_name(ds->dtype));
+  if (t->row_numel != ds->sample_numel)
+    return adj_set_error("model '%s': input %s expects %lld features per row "
+                         "but the dataset has %lld features per sample",
+                         m, tensor_name(&info->inputs[0]),
+                         (long long)t->row_numel, (long long)ds->sample_numel);
+  for (int64_t i = 0; i < ds->num_samples; ++i)
+    if (ds->labels[i] < 0 || ds->labels[i] >= t->num_classes)
+      return adj_set_error("model '%s': label %d of sample %lld is out of "
+                           "range for %lld classes",
+                           m, (int)ds->labels[i], (long long)i,
+                           (long long)t->num_classes);
+  return 0;
+}
+
+static int bind_train_dataset(adj_trainer *t, const adj_dataset *ds) {
+  if (t->train_ds == ds && t->train_ds_samples == ds->num_samples &&
+      t->train_batches.ds == ds)
+    return 0;
+  if (adj_trainer_check_dataset(t, ds) != 0)
+    return -1;
+  adj_batcher_free(&t->train_batches);
+  t->train_ds = NULL;
+  /* A shuffle stream independent of the parameter initialization. */
+  uint64_t shuffle_seed = t->seed ^ 0xd1b54a32d192ed03ULL;
+  if (adj_batcher_init(&t->train_batches, ds, t->info->batch, 1, shuffle_seed,
+                       t->inputs[0], t->inputs[1], t->mask) != 0)
+    return -1;
+  t->train_ds = ds;
+  t->train_ds_samples = ds->num_samples;
+  return 0;
+}
+
+int adj_train_epoch(adj_trainer *t, const adj_dataset *train,
+                    adj_epoch_stats *stats) {
+  if (!t || !t->info)
+    return adj_set_error("uninitialized trainer");
+  if (bind_train_dataset(t, train) != 0)
+    return -1;
+  const adj_model_info *info = t->info;
+  adj_batcher *b = &t->train_batches;
+  double start = adj_now_seconds();
+  double loss_sum = 0.0;
+  int64_t seen = 0;
+  adj_batcher_start_epoch(b);
+  int64_t valid;
+  while ((valid = adj_batcher_next(b)) > 0) {
+    info->train_step(t->params, t->state, t->inputs, t->mask, t->lr, t->loss);
+    loss_sum += adj_load_elem(t->loss, info->dtype, 0) * (double)valid;
+    seen += valid;
+  }
+  double secs = adj_now_seconds() - start;
+  t->epochs_done++;
+  if (stats) {
+    stats->epoch = t->epochs_done;
+    stats->samples = seen;
+    stats->loss = seen > 0 ? loss_sum / (double)seen : 0.0;
+    stats->seconds = secs;
+    stats->samples_per_sec = secs > 0 ? (double)seen / secs : 0.0;
+  }
+  return 0;
+}
+
+int adj_evaluate(adj_trainer *t, const adj_dataset *ds, double *accuracy,
+                 double *mean_loss) {
+  if (!t || !t->info)
+    return adj_set_error("uninitialized trainer");
+  if (adj_trainer_check_dataset(t, ds) != 0)
+    return -1;
+  const adj_model_info *info = t->info;
+  adj_batcher b;
+  /* No shuffle and caller buffers: nothing is allocated. */
+  if (adj_batcher_init(&b, ds, info->batch, 0, 0, t->inputs[0], t->inputs[1],
+                       t->mask) != 0)
+    return -1;
+  int64_t classes = t->num_classes;
+  int64_t correct = 0, seen = 0;
+  double loss_sum = 0.0;
+  int64_t valid;
+  while ((valid = adj_batcher_next(&b)) > 0) {
+    if (accuracy) {
+      info->predict(t->params, t->inputs, t->output);
+      const int32_t *labels = t->inputs[1];
+      for (int64_t r = 0; r < valid; ++r) {
+        int64_t best = 0;
+        double best_v = adj_load_elem(t->output, info->dtype, r * classes);
+        for (int64_t c = 1; c < classes; ++c) {
+          double v = adj_load_elem(t->output, info->dtype, r * classes + c);
+          if (v > best_v || (isnan(best_v) && !isnan(v))) {
+            best_v = v;
+            best = c;
+          }
+        }
+        correct += (!isnan(best_v) && best == labels[r]);
+      }
+    }
+    if (mean_loss) {
+      info->loss_fn(t->params, t->inputs, t->mask, t->loss);
+      loss_sum += adj_load_elem(t->loss, info->dtype, 0) * (double)valid;
+    }
+    seen += valid;
+  }
+  adj_batcher_free(&b);
+  if (accuracy)
+    *accuracy = (double)correct / (double)seen;
+  if (mean_loss)
+    *mean_loss = loss_sum / (double)seen;
+  return 0;
+}
+
+int adj_train(adj_trainer *t, const adj_dataset *train, const adj_dataset *test,
+              int64_t epochs, FILE *progress, double *test_accuracy) {
+  if (!t || !t->info)
+    return adj_set_error("uninitialized trainer");
+  if (epochs < 0)
+    return adj_set_error("number of epochs must not be negative, got %lld",
+                         (long long)epochs);
+  if (adj_trainer_check_dataset(t, train) != 0)
+    return -1;
+  if (test && adj_trainer_check_dataset(t, test) != 0)
+    return -1;
+  double acc = 0.0;
+  for (int64_t e = 1; e <= epochs; ++e) {
+    adj_epoch_stats st;
+    if (adj_train_epoch(t, train, &st) != 0)
+      return -1;
+    if (test && adj_evaluate(t, test, &acc, NULL) != 0)
+      return -1;
+    if (progress) {
+      fprintf(progress, "epoch %lld/%lld  loss %.4f", (long long)e,
+              (long long)epochs, st.loss);
+      if (test)
+        fprintf(progress, "  test-acc %.4f", acc);
+      fprintf(progress, "  samples/s %.0f  (%.2f s)\n", st.samples_per_sec,
+              st.seconds);
+      fflush(progress);
+    }
+  }
+  if (test && epochs == 0 && adj_evaluate(t, test, &acc, NULL) != 0)
+    return -1;
+  if (test_accuracy && test)
+    *test_accuracy = acc;
+  return 0;
+}
