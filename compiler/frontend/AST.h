@@ -1,0 +1,160 @@
+//===- AST.h - Abstract syntax tree of the Adjoint model language -*- C++ -*-===//
+//
+// The frontend (lexer, parser, sema) has no MLIR dependency. The importer in
+// compiler/import is the only bridge from this AST to the mdl dialect.
+//
+// After Sema::run succeeds, every Expr carries its resolved element type and
+// static shape (the batch dimension substituted by the train batch size), and
+// every Call has been checked against the builtin table (known name, arity,
+// keyword arguments, operand shapes).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ADJOINT_FRONTEND_AST_H
+#define ADJOINT_FRONTEND_AST_H
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace adjoint::ast {
+
+/// A position in a source file (1-based line and column).
+struct SrcLoc {
+  unsigned line = 0;
+  unsigned col = 0;
+};
+
+enum class DType { F32, F64, I32 };
+
+const char *dtypeName(DType t); // "f32", "f64", "i32"
+
+/// One dimension of a declared input type: a literal size or a symbolic name
+/// (only `B`, the batch dimension, is allowed as a symbol for now).
+struct Dim {
+  int64_t size = 0;   // literal size; or the resolved size after Sema
+  std::string symbol; // non-empty for symbolic dims (e.g. "B")
+  SrcLoc loc;         // location of the size literal / symbol (added)
+};
+
+struct TypeSpec {
+  DType dtype = DType::F32;
+  std::vector<Dim> dims;
+  SrcLoc loc;
+};
+
+enum class ExprKind {
+  Number, // literal (value in `number`, isInteger tells how it was written)
+  Ident,  // reference to an input, param or let binding (`name`)
+  Unary,  // op is "-" ; operand in args[0]
+  Binary, // op is one of "+", "-", "*", "/", "@"; lhs args[0], rhs args[1]
+  Call,   // callee in `name`, positional args in `args`, keywords in `kwargs`
+  List,   // [e, e, ...] literal (used for keyword values like axes=[0, 1])
+};
+
+struct Expr;
+using ExprPtr = std::unique_ptr<Expr>;
+
+struct KwArg {
+  std::string name;
+  ExprPtr value;
+  SrcLoc loc;
+};
+
+struct Expr {
+  ExprKind kind;
+  SrcLoc loc; // location of the operator / callee / literal / identifier
+  std::string name;
+  std::string op;
+  double number = 0;
+  bool isInteger = false;
+  std::vector<ExprPtr> args;
+  std::vector<KwArg> kwargs;
+
+  // Filled by Sema.
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape; // empty = scalar (rank 0)
+  bool resolved = false;
+
+  explicit Expr(ExprKind k, SrcLoc l) : kind(k), loc(l) {}
+};
+
+/// param name: type = init        (init: zeros | ones | uniform(lo, hi) |
+/// normal(mean, std) | glorot_uniform | glorot_normal | he_uniform |
+/// he_normal)
+struct Init {
+  std::string kind;         // as written, validated by Sema
+  std::vector<double> args; // positional numeric arguments
+  SrcLoc loc;
+};
+
+struct Param {
+  std::string name;
+  TypeSpec type;
+  Init init;
+  SrcLoc loc;
+};
+
+struct Input {
+  std::string name;
+  TypeSpec type;
+  SrcLoc loc;
+};
+
+struct Let {
+  std::string name;
+  ExprPtr value;
+  SrcLoc loc;
+};
+
+struct Model {
+  std::string name;
+  SrcLoc loc;
+  std::vector<Input> inputs;
+  std::vector<Param> params;
+  /// Params and lets in source order: a statement refers only to earlier ones.
+  std::vector<Let> lets;
+  ExprPtr loss;   // `loss <expr>`: required, a loss call
+  SrcLoc lossLoc; // location of the `loss` keyword
+  ExprPtr output; // `output <expr>`: optional; defaults to the first argument
+                  // of the loss call (e.g. the logits)
+  /// Set by Sema when `output` was not written: Sema then stores a deep copy
+  /// of the loss call's first argument in `output` (so after Sema `output` is
+  /// never null). (added)
+  bool outputIsDefault = false;
+};
+
+struct OptimizerSpec {
+  std::string name; // "sgd"
+  std::map<std::string, double> args;
+  SrcLoc loc;
+  std::map<std::string, SrcLoc> argLocs; // location of each argument name (added)
+};
+
+struct TrainConfig {
+  std::string model; // name of the model it trains
+  SrcLoc loc;        // location of the `train` keyword
+  SrcLoc modelLoc;   // location of the model name (added)
+  OptimizerSpec optimizer;
+  int64_t batch = 32;
+  int64_t epochs = 1;
+  uint64_t seed = 0;
+  bool hasBatch = false, hasEpochs = false, hasSeed = false,
+       hasOptimizer = false;
+};
+
+struct Program {
+  std::string filename;
+  std::vector<Model> models;
+  std::vector<TrainConfig> trains;
+
+  const Model *findModel(const std::string &name) const;
+  const TrainConfig *findTrain(const std::string &model) const;
+};
+
+} // namespace adjoint::ast
+
+#endif // ADJOINT_FRONTEND_AST_H

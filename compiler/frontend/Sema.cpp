@@ -1,0 +1,1058 @@
+//===- Sema.cpp - Semantic analysis of the model language -----------------===//
+//
+// Resolves names, substitutes the batch symbol B, type-checks every
+// expression against the builtin table and validates declarations and train
+// sections. See LANGUAGE.md for the rules and Frontend.h for the entry point.
+//
+// Postconditions when analyze() succeeds (the importer relies on them):
+//  * every Expr has resolved = true, dtype and shape (B substituted);
+//  * number literals have shape [] and the model dtype; unary minus on a
+//    literal and arithmetic on two literals are folded into a Number;
+//  * every sum/mean Call has exactly one kwarg "axes" whose value is a List
+//    of integer Numbers, non-negative, sorted and unique;
+//  * Model::output is non-null (a copy of the loss' first argument when it
+//    was not written, with outputIsDefault = true);
+//  * Dim::size of every B dim is the batch size; TrainConfig::batch is the
+//    batch size used for its model; sgd always has "lr" and "momentum".
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/frontend/Frontend.h"
+#include "compiler/frontend/Support.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace adjoint::frontend {
+
+namespace {
+
+using namespace adjoint::ast;
+
+constexpr int64_t kDefaultBatch = 32;
+constexpr size_t kMaxRank = 8;
+
+bool isFloat(DType t) { return t == DType::F32 || t == DType::F64; }
+
+/// Batch flags of an expression: flags[i] is true when dimension i is (derived
+/// from) the symbolic batch dimension B.
+using BatchFlags = std::vector<bool>;
+
+const std::vector<std::string> &builtinNames() {
+  static const std::vector<std::string> names = {
+      "relu", "sigmoid", "tanh", "sum", "mean", "mse",
+      "softmax_cross_entropy"};
+  return names;
+}
+
+bool isBuiltin(const std::string &name) {
+  const auto &names = builtinNames();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+size_t builtinArity(const std::string &name) {
+  return (name == "mse" || name == "softmax_cross_entropy") ? 2 : 1;
+}
+
+struct InitInfo {
+  const char *name;
+  size_t numArgs;
+  const char *argNames;
+};
+
+const std::vector<InitInfo> &initializers() {
+  static const std::vector<InitInfo> inits = {
+      {"zeros", 0, ""},          {"ones", 0, ""},
+      {"uniform", 2, "lo, hi"},  {"normal", 2, "mean, std"},
+      {"glorot_uniform", 0, ""}, {"glorot_normal", 0, ""},
+      {"he_uniform", 0, ""},     {"he_normal", 0, ""},
+  };
+  return inits;
+}
+
+ExprPtr cloneExpr(const Expr &e) {
+  auto c = std::make_unique<Expr>(e.kind, e.loc);
+  c->name = e.name;
+  c->op = e.op;
+  c->number = e.number;
+  c->isInteger = e.isInteger;
+  for (const ExprPtr &a : e.args)
+    c->args.push_back(a ? cloneExpr(*a) : nullptr);
+  for (const KwArg &k : e.kwargs) {
+    KwArg kc;
+    kc.name = k.name;
+    kc.loc = k.loc;
+    kc.value = k.value ? cloneExpr(*k.value) : nullptr;
+    c->kwargs.push_back(std::move(kc));
+  }
+  c->dtype = e.dtype;
+  c->shape = e.shape;
+  c->resolved = e.resolved;
+  return c;
+}
+
+/// Number of elements of a shape, or -1 if it does not fit in int64.
+int64_t numElements(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0)
+      return -1;
+    if (d != 0 && n > INT64_MAX / d)
+      return -1;
+    n *= d;
+  }
+  return n;
+}
+
+struct Binding {
+  enum Kind { Input, Param, Let } kind = Input;
+  SrcLoc loc;
+  bool defined = false; // visible to the statements processed so far
+  bool bad = false;     // its declaration had errors: uses stay silent
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  BatchFlags batch;
+};
+
+/// Semantic analysis of one model.
+class ModelSema {
+public:
+  ModelSema(Model &m, DiagnosticEngine &diags, int64_t batch)
+      : m(m), diags(diags), batch(batch) {}
+
+  void run();
+
+private:
+  std::string typeStr(const Expr &e) const {
+    return formatType(e.dtype, e.shape);
+  }
+
+  void checkDeclaredType(TypeSpec &t, const std::string &what,
+                         const std::string &name, bool isParam, bool &ok);
+  void checkInit(const Param &p);
+  void computeModelDType();
+  void declare(const std::string &name, Binding::Kind kind, SrcLoc loc);
+
+  bool check(Expr &e, BatchFlags &flags, bool labelsArg = false);
+  bool checkIdent(Expr &e, BatchFlags &flags, bool labelsArg);
+  bool checkUnary(Expr &e, BatchFlags &flags);
+  bool checkBinary(Expr &e, BatchFlags &flags);
+  bool checkMatmul(Expr &e, const BatchFlags &lf, const BatchFlags &rf,
+                   BatchFlags &flags);
+  bool checkCall(Expr &e, BatchFlags &flags);
+  bool checkReduction(Expr &e, const BatchFlags &argFlags, BatchFlags &flags);
+  bool requireFloat(const Expr &arg, const std::string &what);
+  bool checkResultSize(const Expr &e);
+  void setLiteralType(Expr &e) {
+    e.dtype = modelDType;
+    e.shape.clear();
+    e.resolved = true;
+  }
+  void checkOutput(Expr &e, const BatchFlags &flags, bool isDefault);
+
+  Model &m;
+  DiagnosticEngine &diags;
+  int64_t batch;
+  DType modelDType = DType::F32;
+  bool hasBatchDim = false;
+  std::map<std::string, Binding> scope;
+  const std::string *currentLet = nullptr;
+};
+
+void ModelSema::checkDeclaredType(TypeSpec &t, const std::string &what,
+                                  const std::string &name, bool isParam,
+                                  bool &ok) {
+  if (t.dims.size() > kMaxRank) {
+    diags.error(t.loc, "type of " + what + " '" + name + "' has rank " +
+                           std::to_string(t.dims.size()) +
+                           "; at most " + std::to_string(kMaxRank) +
+                           " dimensions are supported");
+    ok = false;
+  }
+  for (size_t i = 0; i < t.dims.size(); ++i) {
+    Dim &d = t.dims[i];
+    if (d.symbol.empty()) {
+      if (d.size <= 0) {
+        diags.error(d.loc, "dimension size must be positive, got " +
+                               std::to_string(d.size));
+        ok = false;
+      }
+      continue;
+    }
+    if (d.symbol != "B") {
+      diags.error(d.loc, "unknown dimension symbol '" + abbreviate(d.symbol) +
+                             "'; only 'B' (the batch size) is allowed");
+      ok = false;
+      continue;
+    }
+    if (isParam) {
+      diags.error(d.loc, "parameter '" + name +
+                             "' cannot use the batch dimension 'B'");
+      ok = false;
+      continue;
+    }
+    if (i != 0) {
+      diags.error(d.loc, "the batch dimension 'B' must be the first dimension");
+      ok = false;
+      continue;
+    }
+    d.size = batch;
+    hasBatchDim = true;
+  }
+  if (isParam && !isFloat(t.dtype)) {
+    diags.error(t.loc, "parameter '" + name +
+                           "' must have a floating-point element type (f32 "
+                           "or f64), got " +
+                           dtypeName(t.dtype));
+    ok = false;
+  }
+  if (ok) {
+    std::vector<int64_t> shape;
+    for (const Dim &d : t.dims)
+      shape.push_back(d.size);
+    if (numElements(shape) < 0) {
+      diags.error(t.loc, "type of " + what + " '" + name +
+                             "' has too many elements");
+      ok = false;
+    }
+  }
+}
+
+void ModelSema::checkInit(const Param &p) {
+  const Init &init = p.init;
+  const InitInfo *info = nullptr;
+  std::vector<std::string> names;
+  for (const InitInfo &i : initializers()) {
+    names.push_back(i.name);
+    if (init.kind == i.name)
+      info = &i;
+  }
+  if (!info) {
+    std::string hint = didYouMean(init.kind, names);
+    diags.error(init.loc, "unknown initializer '" + abbreviate(init.kind) +
+                              "'" +
+                              (hint.empty() ? "; known initializers: " +
+                                                  joinNames(names)
+                                            : hint));
+    return;
+  }
+  if (init.args.size() != info->numArgs) {
+    if (info->numArgs == 0)
+      diags.error(init.loc, "initializer '" + init.kind +
+                                "' takes no arguments, got " +
+                                std::to_string(init.args.size()));
+    else
+      diags.error(init.loc, "initializer '" + init.kind + "' expects " +
+                                std::to_string(info->numArgs) +
+                                " arguments (" + info->argNames + "), got " +
+                                std::to_string(init.args.size()));
+    return;
+  }
+  auto call = [&] {
+    std::string s = init.kind + "(";
+    for (size_t i = 0; i < init.args.size(); ++i)
+      s += (i ? ", " : "") + formatNumber(init.args[i]);
+    return s + ")";
+  };
+  for (double a : init.args)
+    if (!std::isfinite(a)) {
+      diags.error(init.loc, "initializer arguments must be finite, got " +
+                                call());
+      return;
+    }
+  if (init.kind == "uniform" && !(init.args[0] < init.args[1]))
+    diags.error(init.loc,
+                "initializer 'uniform' requires lo < hi, got " + call());
+  if (init.kind == "normal" && !(init.args[1] > 0))
+    diags.error(init.loc,
+                "initializer 'normal' requires std > 0, got " + call());
+  if ((init.kind.rfind("glorot_", 0) == 0 || init.kind.rfind("he_", 0) == 0) &&
+      p.type.dims.empty())
+    diags.error(init.loc, "initializer '" + init.kind +
+                              "' needs a parameter of rank >= 1 to compute "
+                              "its fan-in, got " +
+                              formatType(p.type.dtype, {}));
+}
+
+void ModelSema::computeModelDType() {
+  const std::string *firstName = nullptr;
+  SrcLoc firstLoc;
+  auto visit = [&](const std::string &what, const std::string &name,
+                   const TypeSpec &t) {
+    if (!isFloat(t.dtype))
+      return;
+    if (!firstName) {
+      firstName = &name;
+      firstLoc = t.loc;
+      modelDType = t.dtype;
+      return;
+    }
+    if (t.dtype != modelDType) {
+      diags.error(t.loc, "element type " + std::string(dtypeName(t.dtype)) +
+                             " of " + what + " '" + name +
+                             "' does not match the model's element type " +
+                             dtypeName(modelDType));
+      diags.note(firstLoc, "the model's element type is set by '" +
+                               *firstName + "' here");
+    }
+  };
+  for (const Input &in : m.inputs)
+    visit("input", in.name, in.type);
+  for (const Param &p : m.params)
+    visit("parameter", p.name, p.type);
+}
+
+void ModelSema::declare(const std::string &name, Binding::Kind kind,
+                        SrcLoc loc) {
+  auto it = scope.find(name);
+  if (it != scope.end()) {
+    diags.error(loc, "redefinition of '" + name + "'");
+    diags.note(it->second.loc, "previous definition of '" + name +
+                                   "' is here");
+    return;
+  }
+  Binding b;
+  b.kind = kind;
+  b.loc = loc;
+  scope.emplace(name, std::move(b));
+}
+
+void ModelSema::run() {
+  if (m.inputs.empty())
+    diags.error(m.loc, "model '" + m.name + "' must have at least one input");
+
+  // Declarations: types, element type, names.
+  std::vector<bool> inputOk(m.inputs.size(), true), paramOk(m.params.size(),
+                                                            true);
+  for (size_t i = 0; i < m.inputs.size(); ++i) {
+    bool ok = true;
+    checkDeclaredType(m.inputs[i].type, "input", m.inputs[i].name, false, ok);
+    inputOk[i] = ok;
+  }
+  for (size_t i = 0; i < m.params.size(); ++i) {
+    bool ok = true;
+    checkDeclaredType(m.params[i].type, "parameter", m.params[i].name, true,
+                      ok);
+    paramOk[i] = ok;
+    checkInit(m.params[i]);
+  }
+  computeModelDType();
+
+  for (const Input &in : m.inputs)
+    declare(in.name, Binding::Input, in.loc);
+
+  // Params and lets in source order (stable: params first for equal locs).
+  struct Stmt {
+    enum Kind { Param, Let, Output, Loss } kind;
+    size_t index;
+    SrcLoc loc;
+  };
+  std::vector<Stmt> stmts;
+  for (size_t i = 0; i < m.params.size(); ++i)
+    stmts.push_back({Stmt::Param, i, m.params[i].loc});
+  for (size_t i = 0; i < m.lets.size(); ++i)
+    stmts.push_back({Stmt::Let, i, m.lets[i].loc});
+  if (m.output && !m.outputIsDefault)
+    stmts.push_back({Stmt::Output, 0, m.output->loc});
+  if (m.loss)
+    stmts.push_back({Stmt::Loss, 0, m.lossLoc});
+  std::stable_sort(stmts.begin(), stmts.end(),
+                   [](const Stmt &a, const Stmt &b) {
+                     return a.loc.line != b.loc.line ? a.loc.line < b.loc.line
+                                                     : a.loc.col < b.loc.col;
+                   });
+
+  // Which statement owns each name (the first definition wins).
+  std::vector<bool> paramOwns(m.params.size()), letOwns(m.lets.size());
+  for (const Stmt &s : stmts) {
+    if (s.kind == Stmt::Param) {
+      paramOwns[s.index] = !scope.count(m.params[s.index].name);
+      declare(m.params[s.index].name, Binding::Param, m.params[s.index].loc);
+    } else if (s.kind == Stmt::Let) {
+      letOwns[s.index] = !scope.count(m.lets[s.index].name);
+      declare(m.lets[s.index].name, Binding::Let, m.lets[s.index].loc);
+    }
+  }
+
+  auto bindType = [&](Binding &b, const TypeSpec &t, bool ok) {
+    b.defined = true;
+    b.bad = !ok;
+    b.dtype = t.dtype;
+    for (const Dim &d : t.dims) {
+      b.shape.push_back(d.size);
+      b.batch.push_back(d.symbol == "B");
+    }
+  };
+  for (size_t i = 0; i < m.inputs.size(); ++i) {
+    Binding &b = scope[m.inputs[i].name];
+    if (b.kind == Binding::Input && !b.defined)
+      bindType(b, m.inputs[i].type, inputOk[i]);
+  }
+
+  bool lossOk = false;
+  for (const Stmt &s : stmts) {
+    switch (s.kind) {
+    case Stmt::Param:
+      if (paramOwns[s.index])
+        bindType(scope[m.params[s.index].name], m.params[s.index].type,
+                 paramOk[s.index]);
+      break;
+    case Stmt::Let: {
+      Let &let = m.lets[s.index];
+      if (!let.value)
+        break;
+      BatchFlags flags;
+      currentLet = &let.name;
+      bool ok = check(*let.value, flags);
+      currentLet = nullptr;
+      if (!letOwns[s.index])
+        break;
+      Binding &b = scope[let.name];
+      b.defined = true;
+      b.bad = !ok;
+      b.dtype = let.value->dtype;
+      b.shape = let.value->shape;
+      b.batch = flags;
+      break;
+    }
+    case Stmt::Output: {
+      BatchFlags flags;
+      if (check(*m.output, flags))
+        checkOutput(*m.output, flags, false);
+      break;
+    }
+    case Stmt::Loss: {
+      Expr &loss = *m.loss;
+      if (loss.kind != ExprKind::Call ||
+          (loss.name != "mse" && loss.name != "softmax_cross_entropy")) {
+        diags.error(loss.loc,
+                    "loss must be a call to 'mse' or 'softmax_cross_entropy'");
+        break;
+      }
+      BatchFlags flags;
+      lossOk = check(loss, flags);
+      break;
+    }
+    }
+  }
+
+  if (!m.loss) {
+    diags.error(m.loc, "model '" + m.name + "' has no 'loss' statement");
+  } else if (!m.output && lossOk && !m.loss->args.empty()) {
+    // Default output: the first argument of the loss call.
+    BatchFlags flags;
+    Expr &first = *m.loss->args[0];
+    // Re-derive the batch flags of the first argument (cheap; it is already
+    // resolved, so this reports nothing new).
+    unsigned before = diags.numErrors();
+    ExprPtr copy = cloneExpr(first);
+    if (check(*copy, flags) && diags.numErrors() == before) {
+      m.output = std::move(copy);
+      m.outputIsDefault = true;
+      checkOutput(*m.output, flags, true);
+    }
+  }
+}
+
+void ModelSema::checkOutput(Expr &e, const BatchFlags &flags, bool isDefault) {
+  std::string what = isDefault ? "the model output (by default the first "
+                                 "argument of the loss)"
+                               : "the model output";
+  if (e.shape.empty()) {
+    diags.error(e.loc, what + " must be a tensor of rank >= 1, got " +
+                           typeStr(e));
+    return;
+  }
+  if (hasBatchDim && !(flags.size() > 0 && flags[0]))
+    diags.error(e.loc, "the first dimension of " + what +
+                           " must be the batch dimension B, got " +
+                           typeStr(e));
+}
+
+bool ModelSema::checkResultSize(const Expr &e) {
+  if (numElements(e.shape) >= 0)
+    return true;
+  diags.error(e.loc, "result " + typeStr(e) + " has too many elements");
+  return false;
+}
+
+bool ModelSema::requireFloat(const Expr &arg, const std::string &what) {
+  if (isFloat(arg.dtype))
+    return true;
+  diags.error(arg.loc, what + " must be a floating-point tensor, got " +
+                           typeStr(arg));
+  return false;
+}
+
+bool ModelSema::check(Expr &e, BatchFlags &flags, bool labelsArg) {
+  flags.clear();
+  switch (e.kind) {
+  case ExprKind::Number:
+    setLiteralType(e);
+    return true;
+  case ExprKind::Ident:
+    return checkIdent(e, flags, labelsArg);
+  case ExprKind::Unary:
+    return checkUnary(e, flags);
+  case ExprKind::Binary:
+    return checkBinary(e, flags);
+  case ExprKind::Call:
+    return checkCall(e, flags);
+  case ExprKind::List:
+    diags.error(e.loc,
+                "list literals are only allowed as keyword argument values");
+    return false;
+  }
+  return false;
+}
+
+bool ModelSema::checkIdent(Expr &e, BatchFlags &flags, bool labelsArg) {
+  auto it = scope.find(e.name);
+  if (it == scope.end()) {
+    if (isBuiltin(e.name)) {
+      diags.error(e.loc, "function '" + e.name +
+                             "' cannot be used as a value; call it as " +
+                             e.name + "(...)");
+      return false;
+    }
+    std::vector<std::string> names;
+    for (const auto &kv : scope)
+      if (kv.second.defined)
+        names.push_back(kv.first);
+    diags.error(e.loc, "unknown identifier '" + abbreviate(e.name) + "'" +
+                           didYouMean(e.name, names));
+    return false;
+  }
+  Binding &b = it->second;
+  if (!b.defined) {
+    if (currentLet && *currentLet == e.name) {
+      diags.error(e.loc, "'" + e.name + "' is used in its own definition");
+    } else {
+      diags.error(e.loc, "'" + e.name + "' is used before its definition");
+      diags.note(b.loc, "'" + e.name + "' is defined here");
+    }
+    return false;
+  }
+  if (b.bad)
+    return false;
+  if (b.dtype == DType::I32 && !labelsArg) {
+    diags.error(e.loc, "integer tensor '" + e.name +
+                           "' can only be used as the labels argument of "
+                           "softmax_cross_entropy");
+    return false;
+  }
+  e.dtype = b.dtype;
+  e.shape = b.shape;
+  e.resolved = true;
+  flags = b.batch;
+  return true;
+}
+
+bool ModelSema::checkUnary(Expr &e, BatchFlags &flags) {
+  if (e.args.size() != 1 || !e.args[0])
+    return false;
+  Expr &x = *e.args[0];
+  if (!check(x, flags))
+    return false;
+  if (x.kind == ExprKind::Number) {
+    // Fold `-literal` into a literal.
+    double v = -x.number;
+    bool isInt = x.isInteger;
+    e.kind = ExprKind::Number;
+    e.number = v;
+    e.isInteger = isInt;
+    e.op.clear();
+    e.args.clear();
+    setLiteralType(e);
+    return true;
+  }
+  if (!requireFloat(x, "operand of unary '-'"))
+    return false;
+  e.dtype = x.dtype;
+  e.shape = x.shape;
+  e.resolved = true;
+  return true;
+}
+
+bool ModelSema::checkBinary(Expr &e, BatchFlags &flags) {
+  if (e.args.size() != 2 || !e.args[0] || !e.args[1])
+    return false;
+  Expr &l = *e.args[0];
+  Expr &r = *e.args[1];
+  BatchFlags lf, rf;
+  bool lok = check(l, lf);
+  bool rok = check(r, rf);
+  if (!lok || !rok)
+    return false;
+  if (e.op == "@")
+    return checkMatmul(e, lf, rf, flags);
+
+  bool lLit = l.kind == ExprKind::Number, rLit = r.kind == ExprKind::Number;
+  if (lLit && rLit) {
+    double a = l.number, b = r.number, v = 0;
+    if (e.op == "+")
+      v = a + b;
+    else if (e.op == "-")
+      v = a - b;
+    else if (e.op == "*")
+      v = a * b;
+    else if (e.op == "/") {
+      if (b == 0) {
+        diags.error(e.loc, "division by zero in constant expression");
+        return false;
+      }
+      v = a / b;
+    }
+    if (!std::isfinite(v)) {
+      diags.error(e.loc, "constant expression overflows");
+      return false;
+    }
+    bool isInt = l.isInteger && r.isInteger && e.op != "/" &&
+                 std::fabs(v) < 9007199254740992.0;
+    e.kind = ExprKind::Number;
+    e.number = v;
+    e.isInteger = isInt;
+    e.op.clear();
+    e.args.clear();
+    setLiteralType(e);
+    return true;
+  }
+  if (!lLit && !requireFloat(l, "operand of '" + e.op + "'"))
+    return false;
+  if (!rLit && !requireFloat(r, "operand of '" + e.op + "'"))
+    return false;
+  if (lLit || rLit) {
+    Expr &lit = lLit ? l : r;
+    Expr &t = lLit ? r : l;
+    lit.dtype = t.dtype;
+    e.dtype = t.dtype;
+    e.shape = t.shape;
+    flags = lLit ? rf : lf;
+    e.resolved = true;
+    return true;
+  }
+  if (l.dtype != r.dtype) {
+    diags.error(e.loc, "mismatched element types: " + typeStr(l) + " " +
+                           e.op + " " + typeStr(r));
+    return false;
+  }
+  // NumPy broadcasting, aligned at the trailing dimension. The batch
+  // dimension B may only meet itself or a fixed dimension of size 1, so that
+  // the model stays valid for every batch size.
+  size_t rank = std::max(l.shape.size(), r.shape.size());
+  std::vector<int64_t> shape(rank);
+  flags.assign(rank, false);
+  std::string batchErr;
+  bool sizesOk = true;
+  for (size_t i = 0; i < rank && sizesOk; ++i) {
+    size_t lo = rank - l.shape.size(), ro = rank - r.shape.size();
+    bool hasL = i >= lo, hasR = i >= ro;
+    int64_t a = hasL ? l.shape[i - lo] : 1;
+    int64_t b = hasR ? r.shape[i - ro] : 1;
+    bool fa = hasL && i - lo < lf.size() && lf[i - lo];
+    bool fb = hasR && i - ro < rf.size() && rf[i - ro];
+    if (a != b && a != 1 && b != 1) {
+      sizesOk = false;
+      break;
+    }
+    if (fa != fb && (fa ? b : a) != 1 && batchErr.empty())
+      batchErr = " (the batch dimension B = " + std::to_string(batch) +
+                 " cannot be combined with a fixed dimension of size " +
+                 std::to_string(fa ? b : a) + ")";
+    // The batch dimension wins over a fixed 1 (it may be 1 itself).
+    shape[i] = fa ? a : fb ? b : (a == 1 ? b : a);
+    flags[i] = fa || fb;
+  }
+  if (!sizesOk || !batchErr.empty()) {
+    diags.error(e.loc, "cannot broadcast " + typeStr(l) + " and " +
+                           typeStr(r) + batchErr);
+    return false;
+  }
+  e.dtype = l.dtype;
+  e.shape = std::move(shape);
+  e.resolved = true;
+  return checkResultSize(e);
+}
+
+bool ModelSema::checkMatmul(Expr &e, const BatchFlags &lf,
+                            const BatchFlags &rf, BatchFlags &flags) {
+  Expr &l = *e.args[0];
+  Expr &r = *e.args[1];
+  if (l.shape.size() != 2 || r.shape.size() != 2) {
+    diags.error(e.loc, "matmul operands must be rank-2 tensors, got " +
+                           typeStr(l) + " @ " + typeStr(r));
+    return false;
+  }
+  if (!requireFloat(l, "operand of '@'") || !requireFloat(r, "operand of '@'"))
+    return false;
+  if (l.dtype != r.dtype) {
+    diags.error(e.loc, "mismatched element types: " + typeStr(l) + " @ " +
+                           typeStr(r));
+    return false;
+  }
+  bool lb1 = lf.size() == 2 && lf[1], rb0 = rf.size() == 2 && rf[0];
+  if (l.shape[1] != r.shape[0]) {
+    diags.error(e.loc, "matmul shape mismatch: " + typeStr(l) + " @ " +
+                           typeStr(r) + " (inner dimensions " +
+                           std::to_string(l.shape[1]) + " and " +
+                           std::to_string(r.shape[0]) + " differ)");
+    return false;
+  }
+  if (lb1 != rb0) {
+    diags.error(e.loc, "matmul shape mismatch: " + typeStr(l) + " @ " +
+                           typeStr(r) +
+                           " (the inner dimensions must both be the batch "
+                           "dimension B or both be fixed)");
+    return false;
+  }
+  e.dtype = l.dtype;
+  e.shape = {l.shape[0], r.shape[1]};
+  flags = {lf.size() == 2 && lf[0], rf.size() == 2 && rf[1]};
+  e.resolved = true;
+  return checkResultSize(e);
+}
+
+bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
+  if (!isBuiltin(e.name)) {
+    if (scope.count(e.name))
+      diags.error(e.loc, "'" + e.name + "' is not a function");
+    else
+      diags.error(e.loc, "unknown function '" + abbreviate(e.name) + "'" +
+                             didYouMean(e.name, builtinNames()));
+    return false;
+  }
+  size_t arity = builtinArity(e.name);
+  if (e.args.size() != arity) {
+    diags.error(e.loc, "'" + e.name + "' expects " + std::to_string(arity) +
+                           (arity == 1 ? " argument" : " arguments") +
+                           ", got " + std::to_string(e.args.size()));
+    return false;
+  }
+  for (const ExprPtr &a : e.args)
+    if (!a)
+      return false;
+
+  // Keyword arguments: only sum/mean take any (axis or axes).
+  bool isReduction = e.name == "sum" || e.name == "mean";
+  std::map<std::string, SrcLoc> seen;
+  for (const KwArg &kw : e.kwargs) {
+    if (!isReduction || (kw.name != "axis" && kw.name != "axes")) {
+      std::string msg = "unknown keyword argument '" + abbreviate(kw.name) +
+                        "' for '" + e.name + "'";
+      if (isReduction) {
+        std::string hint = didYouMean(kw.name, {"axis", "axes"});
+        msg += hint.empty() ? "; expected 'axis' or 'axes'" : hint;
+      }
+      diags.error(kw.loc, msg);
+      return false;
+    }
+    auto prev = seen.find(kw.name);
+    if (prev != seen.end()) {
+      diags.error(kw.loc, "duplicate keyword argument '" + kw.name + "'");
+      diags.note(prev->second, "previous value of '" + kw.name + "' is here");
+      return false;
+    }
+    seen[kw.name] = kw.loc;
+    if (!kw.value)
+      return false;
+  }
+  if (seen.size() > 1) {
+    diags.error(e.kwargs[1].loc, "cannot specify both 'axis' and 'axes'");
+    return false;
+  }
+
+  std::vector<BatchFlags> argFlags(e.args.size());
+  bool ok = true;
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    bool labels = e.name == "softmax_cross_entropy" && i == 1;
+    ok = check(*e.args[i], argFlags[i], labels) && ok;
+  }
+  if (!ok)
+    return false;
+
+  Expr &x = *e.args[0];
+  if (e.name == "relu" || e.name == "sigmoid" || e.name == "tanh") {
+    if (!requireFloat(x, "argument of '" + e.name + "'"))
+      return false;
+    e.dtype = x.dtype;
+    e.shape = x.shape;
+    flags = argFlags[0];
+    e.resolved = true;
+    return true;
+  }
+  if (isReduction) {
+    if (!requireFloat(x, "argument of '" + e.name + "'"))
+      return false;
+    return checkReduction(e, argFlags[0], flags);
+  }
+  if (e.name == "mse") {
+    Expr &y = *e.args[1];
+    if (!requireFloat(x, "prediction of 'mse'") ||
+        !requireFloat(y, "target of 'mse'"))
+      return false;
+    if (x.shape != y.shape || x.dtype != y.dtype) {
+      diags.error(e.loc, "arguments of 'mse' must have the same shape, got " +
+                             typeStr(x) + " and " + typeStr(y));
+      return false;
+    }
+    if (argFlags[0] != argFlags[1]) {
+      diags.error(e.loc, "arguments of 'mse' must have the same shape, got " +
+                             typeStr(x) + " and " + typeStr(y) +
+                             " (the batch dimension B is not in the same "
+                             "place)");
+      return false;
+    }
+    e.dtype = x.dtype;
+    e.shape.clear();
+    e.resolved = true;
+    return true;
+  }
+  // softmax_cross_entropy(logits [N, C], labels i32 [N])
+  Expr &labels = *e.args[1];
+  if (!isFloat(x.dtype) || x.shape.size() != 2) {
+    diags.error(x.loc, "logits of 'softmax_cross_entropy' must be a "
+                       "floating-point tensor of rank 2 [N, C], got " +
+                           typeStr(x));
+    return false;
+  }
+  if (labels.dtype != DType::I32 || labels.shape.size() != 1) {
+    diags.error(labels.loc, "labels of 'softmax_cross_entropy' must be an "
+                            "i32 tensor of rank 1 [N], got " +
+                                typeStr(labels));
+    return false;
+  }
+  bool lb = argFlags[0].size() == 2 && argFlags[0][0];
+  bool yb = argFlags[1].size() == 1 && argFlags[1][0];
+  if (x.shape[0] != labels.shape[0] || lb != yb) {
+    diags.error(e.loc, "logits " + typeStr(x) + " and labels " +
+                           typeStr(labels) +
+                           " of 'softmax_cross_entropy' have different "
+                           "first dimensions");
+    return false;
+  }
+  e.dtype = x.dtype;
+  e.shape.clear();
+  e.resolved = true;
+  return true;
+}
+
+/// Value of an integer literal, possibly negated (`-1`), or nullopt.
+std::optional<double> constInt(const Expr &e) {
+  if (e.kind == ExprKind::Number && e.isInteger)
+    return e.number;
+  if (e.kind == ExprKind::Unary && e.op == "-" && e.args.size() == 1 &&
+      e.args[0]) {
+    std::optional<double> v = constInt(*e.args[0]);
+    if (v)
+      return -*v;
+  }
+  return std::nullopt;
+}
+
+bool ModelSema::checkReduction(Expr &e, const BatchFlags &argFlags,
+                               BatchFlags &flags) {
+  Expr &x = *e.args[0];
+  const int64_t rank = static_cast<int64_t>(x.shape.size());
+  std::vector<int64_t> axes;
+  SrcLoc kwLoc = e.loc;
+  if (e.kwargs.empty()) {
+    for (int64_t i = 0; i < rank; ++i)
+      axes.push_back(i);
+  } else {
+    KwArg &kw = e.kwargs[0];
+    kwLoc = kw.loc;
+    std::vector<const Expr *> elems;
+    if (kw.name == "axis") {
+      if (!constInt(*kw.value)) {
+        diags.error(kw.value->loc, "'axis' must be an integer literal");
+        return false;
+      }
+      elems.push_back(kw.value.get());
+    } else {
+      if (kw.value->kind != ExprKind::List) {
+        diags.error(kw.value->loc, "'axes' must be a list of integer "
+                                   "literals, e.g. axes = [0, 1]");
+        return false;
+      }
+      if (kw.value->args.empty()) {
+        diags.error(kw.value->loc, "'axes' must not be empty");
+        return false;
+      }
+      for (const ExprPtr &a : kw.value->args) {
+        if (!a || !constInt(*a)) {
+          diags.error(a ? a->loc : kw.value->loc,
+                      "'axes' must be a list of integer literals, e.g. "
+                      "axes = [0, 1]");
+          return false;
+        }
+        elems.push_back(a.get());
+      }
+    }
+    std::set<int64_t> seenAxes;
+    for (const Expr *a : elems) {
+      double v = *constInt(*a);
+      if (v < static_cast<double>(-rank) || v >= static_cast<double>(rank)) {
+        diags.error(a->loc, "axis " + formatNumber(v) +
+                                " is out of range for " + typeStr(x) +
+                                " (rank " + std::to_string(rank) + ")");
+        return false;
+      }
+      int64_t ax = static_cast<int64_t>(v);
+      if (ax < 0)
+        ax += rank;
+      if (!seenAxes.insert(ax).second) {
+        diags.error(a->loc, "axis " + std::to_string(ax) +
+                                " is reduced more than once");
+        return false;
+      }
+      axes.push_back(ax);
+    }
+    std::sort(axes.begin(), axes.end());
+  }
+
+  // Canonical form: exactly one kwarg `axes` = [sorted non-negative ints].
+  auto list = std::make_unique<Expr>(ExprKind::List, kwLoc);
+  for (int64_t ax : axes) {
+    auto n = std::make_unique<Expr>(ExprKind::Number, kwLoc);
+    n->number = static_cast<double>(ax);
+    n->isInteger = true;
+    setLiteralType(*n);
+    list->args.push_back(std::move(n));
+  }
+  list->dtype = modelDType;
+  list->shape = {static_cast<int64_t>(axes.size())};
+  list->resolved = true;
+  KwArg canon;
+  canon.name = "axes";
+  canon.loc = kwLoc;
+  canon.value = std::move(list);
+  e.kwargs.clear();
+  e.kwargs.push_back(std::move(canon));
+
+  e.dtype = x.dtype;
+  e.shape.clear();
+  flags.clear();
+  for (int64_t i = 0; i < rank; ++i)
+    if (!std::binary_search(axes.begin(), axes.end(), i)) {
+      e.shape.push_back(x.shape[i]);
+      flags.push_back(static_cast<size_t>(i) < argFlags.size() &&
+                      argFlags[i]);
+    }
+  e.resolved = true;
+  return true;
+}
+
+SrcLoc locOr(const std::map<std::string, SrcLoc> &locs, const std::string &k,
+             SrcLoc fallback) {
+  auto it = locs.find(k);
+  return it == locs.end() ? fallback : it->second;
+}
+
+void checkTrain(TrainConfig &t, const Program &prog, DiagnosticEngine &diags,
+                std::map<std::string, SrcLoc> &trained) {
+  if (!prog.findModel(t.model)) {
+    std::vector<std::string> names;
+    for (const Model &m : prog.models)
+      names.push_back(m.name);
+    diags.error(t.modelLoc, "unknown model '" + abbreviate(t.model) +
+                                "' in train section" +
+                                didYouMean(t.model, names));
+  } else {
+    auto prev = trained.find(t.model);
+    if (prev != trained.end()) {
+      diags.error(t.modelLoc,
+                  "duplicate train section for model '" + t.model + "'");
+      diags.note(prev->second, "previous train section for '" + t.model +
+                                   "' is here");
+    } else {
+      trained[t.model] = t.modelLoc;
+    }
+  }
+
+  if (!t.hasOptimizer) {
+    diags.error(t.loc, "train section for model '" + abbreviate(t.model) +
+                           "' has no 'optimizer' setting");
+    return;
+  }
+  OptimizerSpec &opt = t.optimizer;
+  if (opt.name != "sgd") {
+    diags.error(opt.loc, "unknown optimizer '" + abbreviate(opt.name) +
+                             "'; known optimizers: sgd");
+    return;
+  }
+  bool ok = true;
+  for (const auto &kv : opt.args) {
+    if (kv.first != "lr" && kv.first != "momentum") {
+      diags.error(locOr(opt.argLocs, kv.first, opt.loc),
+                  "unknown argument '" + abbreviate(kv.first) +
+                      "' for optimizer 'sgd'; known arguments: lr, momentum");
+      ok = false;
+    }
+  }
+  auto lr = opt.args.find("lr");
+  if (lr == opt.args.end()) {
+    diags.error(opt.loc, "optimizer 'sgd' requires argument 'lr'");
+    ok = false;
+  } else if (!(lr->second > 0) || !std::isfinite(lr->second)) {
+    diags.error(locOr(opt.argLocs, "lr", opt.loc),
+                "'lr' must be positive, got " + formatNumber(lr->second));
+    ok = false;
+  }
+  auto mom = opt.args.find("momentum");
+  if (mom != opt.args.end() && !(mom->second >= 0 && mom->second < 1)) {
+    diags.error(locOr(opt.argLocs, "momentum", opt.loc),
+                "'momentum' must be in [0, 1), got " +
+                    formatNumber(mom->second));
+    ok = false;
+  }
+  if (ok && mom == opt.args.end())
+    opt.args["momentum"] = 0.0;
+}
+
+} // namespace
+
+bool analyze(ast::Program &prog, DiagnosticEngine &diags,
+             std::optional<int64_t> batchOverride) {
+  const unsigned errorsBefore = diags.numErrors();
+  if (batchOverride && *batchOverride <= 0) {
+    diags.error(SrcLoc{}, "batch size must be positive, got " +
+                              std::to_string(*batchOverride));
+    return false;
+  }
+  if (prog.models.empty())
+    diags.error(SrcLoc{}, "program defines no model");
+
+  // Batch size per model: override, else its (first) train section, else 32.
+  auto batchFor = [&](const std::string &model) -> int64_t {
+    if (batchOverride)
+      return *batchOverride;
+    if (const TrainConfig *t = prog.findTrain(model))
+      if (t->hasBatch && t->batch > 0)
+        return t->batch;
+    return kDefaultBatch;
+  };
+
+  std::map<std::string, SrcLoc> modelNames;
+  for (Model &m : prog.models) {
+    auto prev = modelNames.find(m.name);
+    if (prev != modelNames.end()) {
+      diags.error(m.loc, "redefinition of model '" + m.name + "'");
+      diags.note(prev->second, "previous definition of model '" + m.name +
+                                   "' is here");
+    } else {
+      modelNames[m.name] = m.loc;
+    }
+    ModelSema(m, diags, batchFor(m.name)).run();
+  }
+
+  std::map<std::string, SrcLoc> trained;
+  for (TrainConfig &t : prog.trains) {
+    checkTrain(t, prog, diags, trained);
+    t.batch = batchFor(t.model);
+  }
+  return diags.numErrors() == errorsBefore;
+}
+
+} // namespace adjoint::frontend

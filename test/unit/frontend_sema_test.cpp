@@ -1,0 +1,632 @@
+//===- frontend_sema_test.cpp - Semantic analysis tests -------------------===//
+
+#include "frontend_TestUtil.h"
+
+#include <gtest/gtest.h>
+
+using namespace adjoint;
+using namespace adjoint::frontend;
+using namespace adjoint::frontend::test;
+using ast::ExprKind;
+
+namespace {
+
+const char *kExample = R"(# comments start with '#' (also allow '//')
+model mlp(x: f32[B, 784], y: i32[B]) {
+  param w1: f32[784, 256] = he_normal
+  param b1: f32[256] = zeros
+  param w2: f32[256, 10] = glorot_uniform
+  param b2: f32[10] = uniform(-0.1, 0.1)
+  let h = relu(x @ w1 + b1)
+  let logits = h @ w2 + b2
+  output logits              # optional; default = first argument of the loss call
+  loss softmax_cross_entropy(logits, y)
+}
+train mlp { optimizer sgd(lr = 0.1, momentum = 0.9)  batch 128  epochs 5  seed 1 }
+)";
+
+const char *kExampleAST = R"(model mlp
+  input x: f32[B=128, 784]
+  input y: i32[B=128]
+  param w1: f32[784, 256] = he_normal
+  param b1: f32[256] = zeros
+  param w2: f32[256, 10] = glorot_uniform
+  param b2: f32[10] = uniform(-0.1, 0.1)
+  let h: f32[128, 256]
+    call relu: f32[128, 256]
+      binary +: f32[128, 256]
+        binary @: f32[128, 256]
+          ident x: f32[128, 784]
+          ident w1: f32[784, 256]
+        ident b1: f32[256]
+  let logits: f32[128, 10]
+    binary +: f32[128, 10]
+      binary @: f32[128, 10]
+        ident h: f32[128, 256]
+        ident w2: f32[256, 10]
+      ident b2: f32[10]
+  output: f32[128, 10]
+    ident logits: f32[128, 10]
+  loss: f32[]
+    call softmax_cross_entropy: f32[]
+      ident logits: f32[128, 10]
+      ident y: i32[128]
+train mlp
+  optimizer sgd(lr = 0.1, momentum = 0.9)
+  batch 128
+  epochs 5
+  seed 1
+)";
+
+void expectAllResolved(const ast::Expr &e) {
+  EXPECT_TRUE(e.resolved) << "expr at " << e.loc.line << ":" << e.loc.col;
+  for (const auto &a : e.args)
+    expectAllResolved(*a);
+  for (const auto &k : e.kwargs)
+    expectAllResolved(*k.value);
+}
+
+TEST(FrontendSema, Example) {
+  RunResult r = run(kExample);
+  ASSERT_TRUE(r.ok) << r.diags;
+  EXPECT_EQ(r.diags, "");
+  EXPECT_EQ(dump(*r.prog), kExampleAST);
+  const ast::Model &m = r.prog->models[0];
+  EXPECT_EQ(m.inputs[0].type.dims[0].size, 128);
+  EXPECT_EQ(m.inputs[1].type.dims[0].size, 128);
+  EXPECT_FALSE(m.outputIsDefault);
+  for (const auto &l : m.lets)
+    expectAllResolved(*l.value);
+  expectAllResolved(*m.output);
+  expectAllResolved(*m.loss);
+  EXPECT_EQ(typeOf(*m.lets[0].value), "f32[128, 256]");
+  EXPECT_EQ(typeOf(*m.lets[0].value->args[0]->args[0]), "f32[128, 256]");
+  EXPECT_EQ(typeOf(*m.lets[1].value), "f32[128, 10]");
+  EXPECT_EQ(typeOf(*m.loss), "f32[]");
+  EXPECT_EQ(m.loss->args[1]->dtype, ast::DType::I32);
+}
+
+TEST(FrontendSema, BatchResolution) {
+  // Train section's batch.
+  RunResult r = run(kExample);
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.prog->trains[0].batch, 128);
+  // Override wins (and is recorded in the train section).
+  r = run(kExample, 7);
+  ASSERT_TRUE(r.ok) << r.diags;
+  EXPECT_EQ(typeOf(*r.prog->models[0].lets[0].value), "f32[7, 256]");
+  EXPECT_EQ(r.prog->models[0].inputs[0].type.dims[0].size, 7);
+  EXPECT_EQ(r.prog->trains[0].batch, 7);
+  // No train section: 32.
+  r = run("model m(x: f32[B, 3]) {\n  loss mse(x, x)\n}\n");
+  ASSERT_TRUE(r.ok) << r.diags;
+  EXPECT_EQ(typeOf(*r.prog->models[0].loss->args[0]), "f32[32, 3]");
+  // Train section without batch: 32 (and batch is filled in).
+  r = run("model m(x: f32[B, 3]) {\n  loss mse(x, x)\n}\n"
+          "train m { optimizer sgd(lr = 1) }\n");
+  ASSERT_TRUE(r.ok) << r.diags;
+  EXPECT_EQ(typeOf(*r.prog->models[0].loss->args[0]), "f32[32, 3]");
+  EXPECT_EQ(r.prog->trains[0].batch, 32);
+  EXPECT_FALSE(r.prog->trains[0].hasBatch);
+  // Bad override.
+  r = run(kExample, 0);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first(), "t.adj: error: batch size must be positive, got 0");
+}
+
+TEST(FrontendSema, DefaultOutputAndMomentum) {
+  RunResult r = run("model m(x: f32[B, 4], y: i32[B]) {\n"
+                    "  param w: f32[4, 3] = zeros\n"
+                    "  loss softmax_cross_entropy(x @ w, y)\n}\n"
+                    "train m { optimizer sgd(lr = 0.5) }\n");
+  ASSERT_TRUE(r.ok) << r.diags;
+  const ast::Model &m = r.prog->models[0];
+  ASSERT_TRUE(m.output);
+  EXPECT_TRUE(m.outputIsDefault);
+  EXPECT_EQ(m.output->kind, ExprKind::Binary);
+  EXPECT_EQ(typeOf(*m.output), "f32[32, 3]");
+  EXPECT_NE(m.output.get(), m.loss->args[0].get());
+  expectAllResolved(*m.output);
+  EXPECT_DOUBLE_EQ(r.prog->trains[0].optimizer.args.at("momentum"), 0.0);
+  std::string d = dump(*r.prog);
+  EXPECT_NE(d.find("  output (default): f32[32, 3]\n    binary @: f32[32, 3]"),
+            std::string::npos)
+      << d;
+  EXPECT_NE(d.find("optimizer sgd(lr = 0.5, momentum = 0)"),
+            std::string::npos)
+      << d;
+}
+
+TEST(FrontendSema, Reductions) {
+  RunResult r = run(model("  param p: f32[4, 1] = ones\n"
+                "  let a = sum(x)\n"
+                "  let b = mean(x, axis = -1)\n"
+                "  let c = sum(x, axes = [1, -2])\n"
+                "  let d = mean(x, axes = [0])\n"
+                "  let e = sum(a)\n"
+                "  loss mse(b, sum(x @ p, axis = 1) + c + e)\n"));
+  ASSERT_TRUE(r.ok) << r.diags;
+  const ast::Model &m = r.prog->models[0];
+  auto axesOf = [](const ast::Expr &call) {
+    EXPECT_EQ(call.kwargs.size(), 1u);
+    EXPECT_EQ(call.kwargs[0].name, "axes");
+    const ast::Expr &list = *call.kwargs[0].value;
+    EXPECT_EQ(list.kind, ExprKind::List);
+    EXPECT_TRUE(list.resolved);
+    std::string s;
+    for (const auto &a : list.args) {
+      EXPECT_EQ(a->kind, ExprKind::Number);
+      EXPECT_TRUE(a->isInteger);
+      EXPECT_TRUE(a->resolved);
+      EXPECT_TRUE(a->shape.empty());
+      s += (s.empty() ? "" : ",") + std::to_string(int64_t(a->number));
+    }
+    return "[" + s + "]";
+  };
+  EXPECT_EQ(axesOf(*m.lets[0].value), "[0,1]");
+  EXPECT_EQ(typeOf(*m.lets[0].value), "f32[]");
+  EXPECT_EQ(axesOf(*m.lets[1].value), "[1]");
+  EXPECT_EQ(typeOf(*m.lets[1].value), "f32[32]");
+  EXPECT_EQ(axesOf(*m.lets[2].value), "[0,1]");
+  EXPECT_EQ(typeOf(*m.lets[2].value), "f32[]");
+  EXPECT_EQ(axesOf(*m.lets[3].value), "[0]");
+  EXPECT_EQ(typeOf(*m.lets[3].value), "f32[4]");
+  EXPECT_EQ(axesOf(*m.lets[4].value), "[]");
+  EXPECT_EQ(typeOf(*m.lets[4].value), "f32[]");
+}
+
+TEST(FrontendSema, LiteralsAndFolding) {
+  RunResult r = run("model m(x: f64[B, 4]) {\n"
+                    "  param s: f64 = ones\n"
+                    "  let a = 2 * x\n"
+                    "  let b = x / 2 - -1.5\n"
+                    "  let c = (1 + 2) * 3 - 4 / 8\n"
+                    "  let d = -(2)\n"
+                    "  let e = s * x + relu(3)\n"
+                    "  loss mse(a + c * e, b * d)\n}\n");
+  ASSERT_TRUE(r.ok) << r.diags;
+  const ast::Model &m = r.prog->models[0];
+  EXPECT_EQ(typeOf(*m.lets[0].value), "f64[32, 4]");
+  EXPECT_EQ(typeOf(*m.lets[0].value->args[0]), "f64[]");
+  EXPECT_EQ(m.lets[0].value->args[0]->kind, ExprKind::Number);
+  // `- -1.5`: the unary minus on a literal is folded.
+  const ast::Expr &b = *m.lets[1].value;
+  EXPECT_EQ(b.op, "-");
+  EXPECT_EQ(b.args[1]->kind, ExprKind::Number);
+  EXPECT_DOUBLE_EQ(b.args[1]->number, -1.5);
+  EXPECT_FALSE(b.args[1]->isInteger);
+  const ast::Expr &c = *m.lets[2].value;
+  EXPECT_EQ(c.kind, ExprKind::Number);
+  EXPECT_DOUBLE_EQ(c.number, 8.5);
+  EXPECT_FALSE(c.isInteger);
+  EXPECT_TRUE(c.args.empty());
+  EXPECT_EQ(typeOf(c), "f64[]");
+  const ast::Expr &d = *m.lets[3].value;
+  EXPECT_EQ(d.kind, ExprKind::Number);
+  EXPECT_DOUBLE_EQ(d.number, -2);
+  EXPECT_TRUE(d.isInteger);
+  EXPECT_EQ(typeOf(*m.lets[4].value), "f64[32, 4]");
+  EXPECT_EQ(typeOf(*m.lets[4].value->args[1]), "f64[]");
+}
+
+TEST(FrontendSema, Broadcasting) {
+  RunResult r = run("model m(x: f32[B, 3, 4]) {\n"
+                    "  param a: f32[4] = zeros\n"
+                    "  param b: f32[3, 1] = zeros\n"
+                    "  param c: f32[1, 1, 1] = zeros\n"
+                    "  param d: f32[1] = zeros\n"
+                    "  let p = x + a\n"
+                    "  let q = b * a\n"
+                    "  let r = x - b + c\n"
+                    "  let s = c / x + d\n"
+                    "  let t = sum(x, axes = [1, 2])\n"
+                    "  let u = t + d\n"
+                    "  loss mse(p + q + r + s, x)\n}\n");
+  ASSERT_TRUE(r.ok) << r.diags;
+  const ast::Model &m = r.prog->models[0];
+  EXPECT_EQ(typeOf(*m.lets[0].value), "f32[32, 3, 4]");
+  EXPECT_EQ(typeOf(*m.lets[1].value), "f32[3, 4]");
+  EXPECT_EQ(typeOf(*m.lets[2].value), "f32[32, 3, 4]");
+  EXPECT_EQ(typeOf(*m.lets[3].value), "f32[32, 3, 4]");
+  EXPECT_EQ(typeOf(*m.lets[5].value), "f32[32]");
+}
+
+TEST(FrontendSema, BatchDimensionOfSizeOne) {
+  // With B = 1 the batch dim still broadcasts against a fixed 1.
+  RunResult r = run("model m(x: f32[B, 4]) {\n  param b: f32[1, 4] = zeros\n"
+                    "  let h = x + b\n  loss mse(h, x)\n}\n",
+                    1);
+  ASSERT_TRUE(r.ok) << r.diags;
+  EXPECT_EQ(typeOf(*r.prog->models[0].lets[0].value), "f32[1, 4]");
+}
+
+TEST(FrontendSema, MseModel) {
+  RunResult r = run("model reg(x: f64[B, 3], t: f64[B, 1]) {\n"
+                    "  param w: f64[3, 1] = normal(0, 0.01)\n"
+                    "  param b: f64[1] = zeros\n"
+                    "  loss mse(x @ w + b, t)\n}\n"
+                    "train reg { optimizer sgd(lr = 1e-3) epochs 2 }\n");
+  ASSERT_TRUE(r.ok) << r.diags;
+  EXPECT_EQ(typeOf(*r.prog->models[0].output), "f64[32, 1]");
+  EXPECT_EQ(typeOf(*r.prog->models[0].loss), "f64[]");
+}
+
+TEST(FrontendSema, ModelsWithoutBatchDimension) {
+  RunResult r = run("model m(x: f32[8, 4]) {\n  param w: f32[4, 2] = zeros\n"
+                    "  output x @ w\n  loss mse(sum(x @ w), 0)\n}\n");
+  ASSERT_TRUE(r.ok) << r.diags;
+  EXPECT_EQ(typeOf(*r.prog->models[0].output), "f32[8, 2]");
+}
+
+TEST(FrontendSema, SourceOrderOfStatements) {
+  // A let may use a param declared before it, not after it.
+  RunResult r = run("model m(x: f32[B, 4]) {\n  let h = x * s\n"
+                    "  param s: f32 = ones\n  loss mse(h, x)\n}\n");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first(), "t.adj:2:15: error: 's' is used before its definition");
+  EXPECT_NE(r.diags.find("t.adj:3:9: note: 's' is defined here"),
+            std::string::npos)
+      << r.diags;
+  // Output may not use a later let.
+  r = run("model m(x: f32[B, 4]) {\n  output h\n  let h = relu(x)\n"
+          "  loss mse(h, x)\n}\n");
+  EXPECT_EQ(r.first(), "t.adj:2:10: error: 'h' is used before its definition");
+}
+
+/// Each case: source, expected first diagnostic line.
+struct ErrCase {
+  std::string src;
+  std::string expected;
+};
+
+void checkErrors(const std::vector<ErrCase> &cases) {
+  for (const ErrCase &c : cases) {
+    RunResult r = run(c.src);
+    EXPECT_FALSE(r.ok) << c.src;
+    EXPECT_EQ(r.first(), c.expected) << "source:\n" << c.src << "\n"
+                                     << r.diags;
+  }
+}
+
+TEST(FrontendSema, DeclarationErrors) {
+  checkErrors({
+      {"", "t.adj: error: program defines no model"},
+      {"# only a comment\n", "t.adj: error: program defines no model"},
+      {"model m() {\n  loss mse(1, 1)\n}\n",
+       "t.adj:1:7: error: model 'm' must have at least one input"},
+      {"model m(x: f32[B], x: f32[B]) {\n  loss mse(x, x)\n}\n",
+       "t.adj:1:20: error: redefinition of 'x'"},
+      {model("  param x: f32[4] = zeros\n  loss mse(x, x)\n"),
+       "t.adj:2:9: error: redefinition of 'x'"},
+      {model("  let h = x\n  let h = x\n  loss mse(h, h)\n"),
+       "t.adj:3:7: error: redefinition of 'h'"},
+      {model("  let y = x\n  loss mse(x, x)\n"),
+       "t.adj:2:7: error: redefinition of 'y'"},
+      {"model m(x: f32[N, 4]) {\n  loss mse(x, x)\n}\n",
+       "t.adj:1:16: error: unknown dimension symbol 'N'; only 'B' (the batch "
+       "size) is allowed"},
+      {"model m(x: f32[4, B]) {\n  loss mse(x, x)\n}\n",
+       "t.adj:1:19: error: the batch dimension 'B' must be the first "
+       "dimension"},
+      {"model m(x: f32[B, 0]) {\n  loss mse(x, x)\n}\n",
+       "t.adj:1:19: error: dimension size must be positive, got 0"},
+      {model("  param w: f32[B, 4] = zeros\n  loss mse(x, x)\n"),
+       "t.adj:2:16: error: parameter 'w' cannot use the batch dimension 'B'"},
+      {model("  param w: i32[4] = zeros\n  loss mse(x, x)\n"),
+       "t.adj:2:12: error: parameter 'w' must have a floating-point element "
+       "type (f32 or f64), got i32"},
+      {model("  param w: f64[4] = zeros\n  loss mse(x, x)\n"),
+       "t.adj:2:12: error: element type f64 of parameter 'w' does not match "
+       "the model's element type f32"},
+      {"model m(x: f64[B], z: f32[B]) {\n  loss mse(x, x)\n}\n",
+       "t.adj:1:23: error: element type f32 of input 'z' does not match the "
+       "model's element type f64"},
+      {"model m(x: f32[1,1,1,1,1,1,1,1,1]) {\n  loss mse(x, x)\n}\n",
+       "t.adj:1:12: error: type of input 'x' has rank 9; at most 8 dimensions "
+       "are supported"},
+      {"model m(x: f32[B, 4294967296, 4294967296]) {\n  loss mse(x, x)\n}\n",
+       "t.adj:1:12: error: type of input 'x' has too many elements"},
+      {model("  loss mse(x, x)\n") + model("  loss mse(x, x)\n"),
+       "t.adj:4:7: error: redefinition of model 'm'"},
+  });
+  RunResult r = run(model("  param w: f64[4] = zeros\n  loss mse(x, x)\n"));
+  EXPECT_NE(r.diags.find("t.adj:1:12: note: the model's element type is set "
+                         "by 'x' here"),
+            std::string::npos)
+      << r.diags;
+  r = run(model("  let h = x\n  let h = x\n  loss mse(h, h)\n"));
+  EXPECT_NE(r.diags.find("t.adj:2:7: note: previous definition of 'h' is "
+                         "here\n  let h = x\n      ^\n"),
+            std::string::npos)
+      << r.diags;
+}
+
+TEST(FrontendSema, InitializerErrors) {
+  checkErrors({
+      {model("  param w: f32[4] = zero\n  loss mse(x, x)\n"),
+       "t.adj:2:21: error: unknown initializer 'zero'; did you mean "
+       "'zeros'?"},
+      {model("  param w: f32[4] = xavier\n  loss mse(x, x)\n"),
+       "t.adj:2:21: error: unknown initializer 'xavier'; known initializers: "
+       "zeros, ones, uniform, normal, glorot_uniform, glorot_normal, "
+       "he_uniform, he_normal"},
+      {model("  param w: f32[4] = zeros(1)\n  loss mse(x, x)\n"),
+       "t.adj:2:21: error: initializer 'zeros' takes no arguments, got 1"},
+      {model("  param w: f32[4, 4] = he_normal(2)\n  loss mse(x, x)\n"),
+       "t.adj:2:24: error: initializer 'he_normal' takes no arguments, got 1"},
+      {model("  param w: f32[4] = uniform(1)\n  loss mse(x, x)\n"),
+       "t.adj:2:21: error: initializer 'uniform' expects 2 arguments (lo, "
+       "hi), got 1"},
+      {model("  param w: f32[4] = normal\n  loss mse(x, x)\n"),
+       "t.adj:2:21: error: initializer 'normal' expects 2 arguments (mean, "
+       "std), got 0"},
+      {model("  param w: f32[4] = uniform(0.5, -0.5)\n  loss mse(x, x)\n"),
+       "t.adj:2:21: error: initializer 'uniform' requires lo < hi, got "
+       "uniform(0.5, -0.5)"},
+      {model("  param w: f32[4] = uniform(1, 1)\n  loss mse(x, x)\n"),
+       "t.adj:2:21: error: initializer 'uniform' requires lo < hi, got "
+       "uniform(1, 1)"},
+      {model("  param w: f32[4] = normal(0, 0)\n  loss mse(x, x)\n"),
+       "t.adj:2:21: error: initializer 'normal' requires std > 0, got "
+       "normal(0, 0)"},
+      {model("  param w: f32 = glorot_uniform\n  loss mse(x, x)\n"),
+       "t.adj:2:18: error: initializer 'glorot_uniform' needs a parameter of "
+       "rank >= 1 to compute its fan-in, got f32[]"},
+  });
+  // `zeros()` is the same as `zeros`.
+  RunResult r = run(model("  param w: f32[4] = zeros()\n  loss mse(x, x)\n"));
+  EXPECT_TRUE(r.ok) << r.diags;
+}
+
+TEST(FrontendSema, NameErrors) {
+  checkErrors({
+      {model("  let h = relu(xx)\n  loss mse(h, x)\n"),
+       "t.adj:2:16: error: unknown identifier 'xx'; did you mean 'x'?"},
+      {model("  let h = relu(zzz)\n  loss mse(h, x)\n"),
+       "t.adj:2:16: error: unknown identifier 'zzz'"},
+      {model("  let hidden = relu(x)\n  loss mse(hiden, x)\n"),
+       "t.adj:3:12: error: unknown identifier 'hiden'; did you mean "
+       "'hidden'?"},
+      {model("  let h = h + 1\n  loss mse(h, x)\n"),
+       "t.adj:2:11: error: 'h' is used in its own definition"},
+      {model("  let h = rellu(x)\n  loss mse(h, x)\n"),
+       "t.adj:2:11: error: unknown function 'rellu'; did you mean 'relu'?"},
+      {model("  let h = softmax(x)\n  loss mse(h, x)\n"),
+       "t.adj:2:11: error: unknown function 'softmax'"},
+      {model("  let h = x(1)\n  loss mse(h, x)\n"),
+       "t.adj:2:11: error: 'x' is not a function"},
+      {model("  let h = relu + 1\n  loss mse(h, x)\n"),
+       "t.adj:2:11: error: function 'relu' cannot be used as a value; call "
+       "it as relu(...)"},
+      {model("  let h = [1, 2]\n  loss mse(x, x)\n"),
+       "t.adj:2:11: error: list literals are only allowed as keyword "
+       "argument values"},
+  });
+}
+
+TEST(FrontendSema, CallErrors) {
+  checkErrors({
+      {model("  let h = relu(x, x)\n  loss mse(h, x)\n"),
+       "t.adj:2:11: error: 'relu' expects 1 argument, got 2"},
+      {model("  let h = tanh()\n  loss mse(h, x)\n"),
+       "t.adj:2:11: error: 'tanh' expects 1 argument, got 0"},
+      {model("  loss mse(x)\n"),
+       "t.adj:2:8: error: 'mse' expects 2 arguments, got 1"},
+      {model("  let h = sigmoid(x, alpha = 1)\n  loss mse(h, x)\n"),
+       "t.adj:2:22: error: unknown keyword argument 'alpha' for 'sigmoid'"},
+      {model("  let h = sum(x, axs = 1)\n  loss mse(h, x)\n"),
+       "t.adj:2:18: error: unknown keyword argument 'axs' for 'sum'; did you "
+       "mean 'axis'?"},
+      {model("  let h = sum(x, keepdims = 1)\n  loss mse(h, x)\n"),
+       "t.adj:2:18: error: unknown keyword argument 'keepdims' for 'sum'; "
+       "expected 'axis' or 'axes'"},
+      {model("  let h = sum(x, axis = 1, axis = 0)\n  loss mse(h, x)\n"),
+       "t.adj:2:28: error: duplicate keyword argument 'axis'"},
+      {model("  let h = sum(x, axis = 1, axes = [0])\n  loss mse(h, x)\n"),
+       "t.adj:2:28: error: cannot specify both 'axis' and 'axes'"},
+      {model("  let h = sum(x, axis = 0.5)\n  loss mse(h, x)\n"),
+       "t.adj:2:25: error: 'axis' must be an integer literal"},
+      {model("  let h = sum(x, axis = [1])\n  loss mse(h, x)\n"),
+       "t.adj:2:25: error: 'axis' must be an integer literal"},
+      {model("  let h = sum(x, axes = 1)\n  loss mse(h, x)\n"),
+       "t.adj:2:25: error: 'axes' must be a list of integer literals, e.g. "
+       "axes = [0, 1]"},
+      {model("  let h = sum(x, axes = [0, y])\n  loss mse(h, x)\n"),
+       "t.adj:2:29: error: 'axes' must be a list of integer literals, e.g. "
+       "axes = [0, 1]"},
+      {model("  let h = sum(x, axes = [])\n  loss mse(h, x)\n"),
+       "t.adj:2:25: error: 'axes' must not be empty"},
+      {model("  let h = sum(x, axis = 2)\n  loss mse(h, x)\n"),
+       "t.adj:2:25: error: axis 2 is out of range for f32[32, 4] (rank 2)"},
+      {model("  let h = mean(x, axes = [0, -3])\n  loss mse(h, x)\n"),
+       "t.adj:2:30: error: axis -3 is out of range for f32[32, 4] (rank 2)"},
+      {model("  let h = mean(x, axes = [1, -1])\n  loss mse(h, x)\n"),
+       "t.adj:2:30: error: axis 1 is reduced more than once"},
+      {model("  let h = sum(x, axis = 12345678901)\n  loss mse(h, "
+             "x)\n"),
+       "t.adj:2:25: error: axis 12345678901 is out of range for f32[32, "
+       "4] (rank 2)"},
+  });
+}
+
+TEST(FrontendSema, ShapeErrors) {
+  checkErrors({
+      {"model m(x: f32[B, 784]) {\n  param w: f32[256, 10] = zeros\n"
+       "  let h = x @ w\n  loss mse(h, h)\n}\n",
+       "t.adj:3:13: error: matmul shape mismatch: f32[32, 784] @ f32[256, 10] "
+       "(inner dimensions 784 and 256 differ)"},
+      {"model m(x: f32[B, 784]) {\n  param w: f32[784, 10] = zeros\n"
+       "  let h = w @ x\n  loss mse(h, h)\n}\n",
+       "t.adj:3:13: error: matmul shape mismatch: f32[784, 10] @ f32[32, 784] "
+       "(inner dimensions 10 and 32 differ)"},
+      {"model m(x: f32[B, 10]) {\n  param w: f32[10, 32] = zeros\n"
+       "  let h = (x @ w) @ x\n  loss mse(h, h)\n}\n",
+       "t.adj:3:19: error: matmul shape mismatch: f32[32, 32] @ f32[32, 10] "
+       "(the inner dimensions must both be the batch dimension B or both be "
+       "fixed)"},
+      {model("  param w: f32[4] = zeros\n  let h = x @ w\n  loss mse(h, h)\n"),
+       "t.adj:3:13: error: matmul operands must be rank-2 tensors, got "
+       "f32[32, 4] @ f32[4]"},
+      {model("  let h = 2 @ x\n  loss mse(h, h)\n"),
+       "t.adj:2:13: error: matmul operands must be rank-2 tensors, got f32[] "
+       "@ f32[32, 4]"},
+      {"model m(x: f32[B, 784]) {\n  param w: f32[784, 256] = zeros\n"
+       "  param b: f32[10] = zeros\n  let h = x @ w + b\n  loss mse(h, h)\n}\n",
+       "t.adj:4:17: error: cannot broadcast f32[32, 256] and f32[10]"},
+      {model("  param p: f32[32, 4] = zeros\n  let h = x * p\n"
+             "  loss mse(h, h)\n"),
+       "t.adj:3:13: error: cannot broadcast f32[32, 4] and f32[32, 4] (the "
+       "batch dimension B = 32 cannot be combined with a fixed dimension of "
+       "size 32)"},
+      {model("  param p: f32[3, 4] = zeros\n  let h = x * p\n"
+             "  loss mse(h, h)\n"),
+       "t.adj:3:13: error: cannot broadcast f32[32, 4] and f32[3, 4]"},
+      {model("  param p: f32[4, 1] = zeros\n  loss mse(x, x @ p)\n"),
+       "t.adj:3:8: error: arguments of 'mse' must have the same shape, got "
+       "f32[32, 4] and f32[32, 1]"},
+      {model("  loss mse(x, 1)\n"),
+       "t.adj:2:8: error: arguments of 'mse' must have the same shape, got "
+       "f32[32, 4] and f32[]"},
+      {model("  loss softmax_cross_entropy(sum(x, axis = 1), y)\n"),
+       "t.adj:2:30: error: logits of 'softmax_cross_entropy' must be a "
+       "floating-point tensor of rank 2 [N, C], got f32[32]"},
+      {model("  loss softmax_cross_entropy(x, sum(x, axis = 1))\n"),
+       "t.adj:2:33: error: labels of 'softmax_cross_entropy' must be an i32 "
+       "tensor of rank 1 [N], got f32[32]"},
+      {"model m(x: f32[B, 4], y: i32[B, 2]) {\n"
+       "  loss softmax_cross_entropy(x, y)\n}\n",
+       "t.adj:2:33: error: labels of 'softmax_cross_entropy' must be an i32 "
+       "tensor of rank 1 [N], got i32[32, 2]"},
+      {"model m(x: f32[B, 4], y: i32[7]) {\n"
+       "  loss softmax_cross_entropy(x, y)\n}\n",
+       "t.adj:2:8: error: logits f32[32, 4] and labels i32[7] of "
+       "'softmax_cross_entropy' have different first dimensions"},
+      {model("  let h = relu(y)\n  loss mse(h, h)\n"),
+       "t.adj:2:16: error: integer tensor 'y' can only be used as the labels "
+       "argument of softmax_cross_entropy"},
+      {model("  let h = y\n  loss mse(x, x)\n"),
+       "t.adj:2:11: error: integer tensor 'y' can only be used as the labels "
+       "argument of softmax_cross_entropy"},
+      {model("  loss softmax_cross_entropy(x, -y)\n"),
+       "t.adj:2:34: error: integer tensor 'y' can only be used as the labels "
+       "argument of softmax_cross_entropy"},
+      {model("  loss softmax_cross_entropy(y, y)\n"),
+       "t.adj:2:30: error: integer tensor 'y' can only be used as the labels "
+       "argument of softmax_cross_entropy"},
+      {model("  let h = x * (1 / (2 - 2))\n  loss mse(h, h)\n"),
+       "t.adj:2:18: error: division by zero in constant expression"},
+      {model("  let h = x * (1e300 * 1e300)\n  loss mse(h, h)\n"),
+       "t.adj:2:22: error: constant expression overflows"},
+      {"model m(x: f32[4294967296, 1], z: f32[4294967296]) {\n"
+       "  loss mse(x + z, x + z)\n}\n",
+       "t.adj:2:14: error: result f32[4294967296, 4294967296] has too many "
+       "elements"},
+  });
+}
+
+TEST(FrontendSema, LossAndOutputErrors) {
+  checkErrors({
+      {model(""), "t.adj:1:7: error: model 'm' has no 'loss' statement"},
+      {model("  loss x\n"),
+       "t.adj:2:8: error: loss must be a call to 'mse' or "
+       "'softmax_cross_entropy'"},
+      {model("  loss relu(x)\n"),
+       "t.adj:2:8: error: loss must be a call to 'mse' or "
+       "'softmax_cross_entropy'"},
+      {model("  loss mse(x, x) + 1\n"),
+       "t.adj:2:18: error: loss must be a call to 'mse' or "
+       "'softmax_cross_entropy'"},
+      {model("  output sum(x)\n  loss mse(x, x)\n"),
+       "t.adj:2:10: error: the model output must be a tensor of rank >= 1, "
+       "got f32[]"},
+      {model("  output sum(x, axis = 0)\n  loss mse(x, x)\n"),
+       "t.adj:2:10: error: the first dimension of the model output must be "
+       "the batch dimension B, got f32[4]"},
+      {model("  output y\n  loss mse(x, x)\n"),
+       "t.adj:2:10: error: integer tensor 'y' can only be used as the labels "
+       "argument of softmax_cross_entropy"},
+      {model("  loss mse(sum(x), 0)\n"),
+       "t.adj:2:12: error: the model output (by default the first argument "
+       "of the loss) must be a tensor of rank >= 1, got f32[]"},
+      {model("  param w: f32[4, 4] = zeros\n  loss mse(w, w * 2)\n"),
+       "t.adj:3:12: error: the first dimension of the model output (by "
+       "default the first argument of the loss) must be the batch dimension "
+       "B, got f32[4, 4]"},
+  });
+  // An explicit output fixes it.
+  RunResult r = run(model("  output x\n  loss mse(sum(x), 0)\n"));
+  EXPECT_TRUE(r.ok) << r.diags;
+}
+
+TEST(FrontendSema, TrainErrors) {
+  const std::string m = model("  loss mse(x, x)\n"); // lines 1-3
+  checkErrors({
+      {m + "train n { optimizer sgd(lr = 1) }\n",
+       "t.adj:4:7: error: unknown model 'n' in train section; did you mean "
+       "'m'?"},
+      {m + "train other { optimizer sgd(lr = 1) }\n",
+       "t.adj:4:7: error: unknown model 'other' in train section"},
+      {m + "train m { optimizer sgd(lr = 1) }\ntrain m { optimizer sgd(lr "
+           "= 1) }\n",
+       "t.adj:5:7: error: duplicate train section for model 'm'"},
+      {m + "train m { batch 4 }\n",
+       "t.adj:4:1: error: train section for model 'm' has no 'optimizer' "
+       "setting"},
+      {m + "train m { optimizer adam(lr = 1) }\n",
+       "t.adj:4:21: error: unknown optimizer 'adam'; known optimizers: sgd"},
+      {m + "train m { optimizer sgd(lr = 1, beta = 2) }\n",
+       "t.adj:4:33: error: unknown argument 'beta' for optimizer 'sgd'; known "
+       "arguments: lr, momentum"},
+      {m + "train m { optimizer sgd }\n",
+       "t.adj:4:21: error: optimizer 'sgd' requires argument 'lr'"},
+      {m + "train m { optimizer sgd(momentum = 0.5) }\n",
+       "t.adj:4:21: error: optimizer 'sgd' requires argument 'lr'"},
+      {m + "train m { optimizer sgd(lr = 0) }\n",
+       "t.adj:4:25: error: 'lr' must be positive, got 0"},
+      {m + "train m { optimizer sgd(lr = -0.1) }\n",
+       "t.adj:4:25: error: 'lr' must be positive, got -0.1"},
+      {m + "train m { optimizer sgd(lr = 1, momentum = 1) }\n",
+       "t.adj:4:33: error: 'momentum' must be in [0, 1), got 1"},
+      {m + "train m { optimizer sgd(lr = 1, momentum = -0.5) }\n",
+       "t.adj:4:33: error: 'momentum' must be in [0, 1), got -0.5"},
+  });
+  RunResult r = run(m + "train m { optimizer sgd(lr = 1) }\ntrain m { "
+                        "optimizer sgd(lr = 1) }\n");
+  EXPECT_NE(r.diags.find("t.adj:4:7: note: previous train section for 'm' is "
+                         "here"),
+            std::string::npos)
+      << r.diags;
+  // momentum = 0 is allowed; batch comes from the train section.
+  r = run(m + "train m { optimizer sgd(lr = 1, momentum = 0) batch 3 }\n");
+  ASSERT_TRUE(r.ok) << r.diags;
+  EXPECT_EQ(typeOf(*r.prog->models[0].loss->args[0]), "f32[3, 4]");
+}
+
+TEST(FrontendSema, NoCascadingErrors) {
+  // A bad let is reported once; its uses stay silent.
+  RunResult r = run(model("  let h = relu(q)\n  let g = h @ h + h\n"
+                          "  output g\n  loss mse(g, x)\n"));
+  EXPECT_EQ(r.numErrors, 1u) << r.diags;
+  // A bad param too.
+  r = run(model("  param w: f32[B, 4] = zeros\n  let h = x @ w\n"
+                "  loss mse(h, x)\n"));
+  EXPECT_EQ(r.numErrors, 1u) << r.diags;
+  // Independent errors are all reported.
+  r = run(model("  let a = relu(q)\n  let b = sigmoid(x, x)\n"
+                "  loss mse(a, b)\n"));
+  EXPECT_EQ(r.numErrors, 2u) << r.diags;
+}
+
+TEST(FrontendSema, MultipleModels) {
+  RunResult r = run("model a(x: f32[B, 2]) {\n  loss mse(x, x)\n}\n"
+                    "model b(x: f64[B, 3], y: i32[B]) {\n"
+                    "  param w: f64[3, 5] = glorot_normal\n"
+                    "  loss softmax_cross_entropy(x @ w, y)\n}\n"
+                    "train b { optimizer sgd(lr = 0.01) batch 16 }\n"
+                    "train a { optimizer sgd(lr = 0.02) batch 8 }\n");
+  ASSERT_TRUE(r.ok) << r.diags;
+  EXPECT_EQ(typeOf(*r.prog->models[0].output), "f32[8, 2]");
+  EXPECT_EQ(typeOf(*r.prog->models[1].output), "f64[16, 5]");
+}
+
+} // namespace
