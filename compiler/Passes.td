@@ -1,0 +1,123 @@
+//===- Passes.td - Adjoint compiler passes -----------------*- tablegen -*-===//
+
+#ifndef ADJOINT_PASSES
+#define ADJOINT_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def AdjointAutodiff : Pass<"adjoint-autodiff", "mlir::ModuleOp"> {
+  let summary = "build the reverse-mode adjoint of every loss function";
+  let description = [{
+    For every function marked `mdl.loss`, builds `<name>_grad`, which
+    returns the loss followed by the gradient of every `mdl.param` argument.
+    The reverse sweep walks the forward ops backwards asking each for its
+    vector-Jacobian product (`AdjointOpInterface`), sums the adjoints of
+    values used more than once, and differentiates only active values (those
+    that depend on a parameter and that the loss depends on). Forward values
+    the sweep needs are reused, not recomputed.
+  }];
+  let dependentDialects = ["adjoint::mdl::MdlDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def AdjointFuseOptimizer : Pass<"adjoint-fuse-optimizer", "mlir::ModuleOp"> {
+  let summary = "build the train step with optimizer updates fused into the reverse sweep";
+  let description = [{
+    From `<model>_grad` and the `mdl.train` configuration builds
+    `<model>_train_step(params, state, inputs, mask, lr)`, returning the loss,
+    the updated parameters and the updated optimizer state. Each update is
+    placed right after its gradient is complete and after the last reader of
+    the old parameter value (dX = dY·Wᵀ reads W), so bufferization can update
+    in place without a copy, and code generation can run the update inside
+    the loop nest that computes the gradient. With `no-fuse` every update
+    runs after the whole reverse sweep (the reference path).
+  }];
+  let options = [
+    Option<"noFuse", "no-fuse", "bool", /*default=*/"false",
+           "apply all updates after the complete reverse sweep">
+  ];
+  let dependentDialects = ["adjoint::optim::OptimDialect"];
+}
+
+def ConvertMdlToLinalg : Pass<"convert-mdl-to-linalg", "mlir::ModuleOp"> {
+  let summary = "lower mdl ops to linalg, tensor, arith and math";
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect"];
+}
+
+def ConvertOptimToLinalg : Pass<"convert-optim-to-linalg", "mlir::ModuleOp"> {
+  let summary = "lower optim updates to elementwise linalg ops that write the parameter";
+  let description = [{
+    Each update becomes a `linalg.generic` whose `outs` are the parameter
+    (and state) tensors, so one-shot bufferization updates them in place.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect"];
+}
+
+def AdjointEntryPoints : Pass<"adjoint-entry-points", "mlir::ModuleOp"> {
+  let summary = "give public functions a destination-passing memref ABI";
+  let description = [{
+    Rewrites each public function on tensors into one on memrefs: tensor
+    arguments become memrefs read through `bufferization.to_tensor restrict`;
+    a result carrying `adjoint.inplace = N` is materialized into argument N
+    (parameters and optimizer state are updated in place); every other
+    result is written to a new trailing output memref argument. The
+    functions then return nothing, so no result buffer is ever cloned.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def AdjointTileAndVectorize : Pass<"adjoint-tile-and-vectorize", "mlir::ModuleOp"> {
+  let summary = "tile and vectorize matmul-class kernels and fuse optimizer epilogues";
+  let description = [{
+    Chooses a schedule for every contraction (register tile, reduction
+    block, fused elementwise epilogue such as an optimizer update that
+    consumes the gradient matmul), writes it as a transform-dialect script
+    and applies it. `print-schedule` prints the script, which is how tests
+    check the decisions.
+  }];
+  let options = [
+    Option<"printSchedule", "print-schedule", "bool", /*default=*/"false",
+           "print the transform script to stderr">,
+    Option<"fuseEpilogues", "fuse-epilogues", "bool", /*default=*/"true",
+           "fuse an elementwise consumer (optimizer update) into its matmul tiles">
+  ];
+  let dependentDialects = ["mlir::transform::TransformDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def AdjointSplitEmptyTensors : Pass<"adjoint-split-empty-tensors", "mlir::func::FuncOp"> {
+  let summary = "give every use of a tensor.empty its own tensor.empty";
+  let description = [{
+    CSE merges identical `tensor.empty` ops; several destination-style ops
+    then share one empty destination and one-shot bufferization has to copy
+    to keep them apart. Run right before bufferization, this pass clones the
+    empty tensor for each use so each becomes its own buffer (or disappears).
+  }];
+}
+
+def AdjointLowerVectors : Pass<"adjoint-lower-vectors", "mlir::func::FuncOp"> {
+  let summary = "hoist accumulators and lower vector ops to FMA-ready form";
+  let description = [{
+    After bufferization: hoists redundant vector transfers out of loops (the
+    matmul accumulators stay in registers), then lowers contractions to
+    outer products, transfers, shape casts, transposes and broadcasts, each
+    group in its own greedy rewrite, and replaces math functions with
+    polynomial approximations so they vectorize instead of calling libm.
+  }];
+  let dependentDialects = ["mlir::vector::VectorDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::math::MathDialect"];
+}
+
+#endif // ADJOINT_PASSES

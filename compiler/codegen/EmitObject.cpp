@@ -1,0 +1,141 @@
+//===- EmitObject.cpp - LLVM IR and native code for the host CPU ----------===//
+
+#include "compiler/codegen/Codegen.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+
+namespace {
+
+struct Target {
+  llvm::Triple triple;
+  std::string cpu;
+  std::string features;
+  std::unique_ptr<llvm::TargetMachine> machine;
+};
+
+/// The target machine for `opts.cpu`, or null with `error` set.
+std::unique_ptr<Target> makeTarget(const adjoint::TargetOptions &opts,
+                                   std::string &error) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+  auto t = std::make_unique<Target>();
+  t->triple = llvm::Triple(llvm::sys::getProcessTriple());
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(t->triple, error);
+  if (!target)
+    return nullptr;
+  if (opts.cpu == "native" || opts.cpu.empty()) {
+    t->cpu = llvm::sys::getHostCPUName().str();
+    for (auto &f : llvm::sys::getHostCPUFeatures())
+      t->features += (f.second ? "+" : "-") + f.first().str() + ",";
+  } else {
+    t->cpu = opts.cpu == "generic" ? "x86-64" : opts.cpu;
+  }
+  llvm::TargetOptions to;
+  t->machine.reset(target->createTargetMachine(
+      t->triple, t->cpu, t->features, to, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!t->machine) {
+    error = "unknown target cpu '" + opts.cpu + "'";
+    return nullptr;
+  }
+  return t;
+}
+
+} // namespace
+
+std::unique_ptr<llvm::Module>
+adjoint::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
+                           const TargetOptions &opts) {
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  module->getContext()->appendDialectRegistry(registry);
+  std::string error;
+  std::unique_ptr<Target> target = makeTarget(opts, error);
+  if (!target) {
+    module.emitError("cannot create the target machine: ") << error;
+    return nullptr;
+  }
+  // The model's argument attributes (mdl.param, mdl.input, ...) served the
+  // header; LLVM IR has no use for them.
+  module.walk([](LLVM::LLVMFuncOp fn) {
+    fn.setArgAttrsAttr(nullptr);
+    fn.setResAttrsAttr(nullptr);
+    for (NamedAttribute a : llvm::to_vector(fn->getDiscardableAttrs()))
+      fn->removeAttr(a.getName());
+  });
+  std::unique_ptr<llvm::Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, ctx);
+  if (!llvmModule) {
+    module.emitError("translation to LLVM IR failed");
+    return nullptr;
+  }
+  llvmModule->setTargetTriple(target->triple);
+  llvmModule->setDataLayout(target->machine->createDataLayout());
+  for (llvm::Function &fn : *llvmModule) {
+    if (fn.isDeclaration())
+      continue;
+    fn.addFnAttr("target-cpu", target->cpu);
+    if (!target->features.empty())
+      fn.addFnAttr("target-features", target->features);
+    fn.addFnAttr("no-trapping-math", "true");
+  }
+  auto optimize = makeOptimizingTransformer(3, 0, target->machine.get());
+  if (llvm::Error e = optimize(llvmModule.get())) {
+    module.emitError("LLVM optimization failed: ")
+        << llvm::toString(std::move(e));
+    return nullptr;
+  }
+  return llvmModule;
+}
+
+LogicalResult adjoint::emitNative(llvm::Module &llvmModule,
+                                  const TargetOptions &opts,
+                                  const std::string &path, bool assembly,
+                                  std::string &error) {
+  std::unique_ptr<Target> target = makeTarget(opts, error);
+  if (!target)
+    return failure();
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = path + ": cannot open for writing: " + ec.message();
+    return failure();
+  }
+  llvm::legacy::PassManager pm;
+  if (target->machine->addPassesToEmitFile(
+          pm, os, nullptr,
+          assembly ? llvm::CodeGenFileType::AssemblyFile
+                   : llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit this file type";
+    return failure();
+  }
+  pm.run(llvmModule);
+  os.flush();
+  if (os.has_error()) {
+    error = path + ": write error";
+    return failure();
+  }
+  return success();
+}

@@ -1,0 +1,174 @@
+//===- TileAndVectorize.cpp - Schedules for contractions ------------------===//
+//
+// Chooses a schedule for every linalg.matmul and writes it as a transform
+// dialect script, which is then interpreted on the module:
+//
+//  * a matmul whose only user is an optimizer update (the dW of a weight)
+//    is fused under the update: the update is tiled at the register tile,
+//    the matmul and its zero fill are fused into those loops, and the k loop
+//    steps by one. The gradient tile then lives in vector registers and the
+//    update is its epilogue; no gradient buffer of the weight's size exists;
+//  * every other matmul is blocked over k (when k is large) and tiled at the
+//    register tile [rows, vector lanes x 2, 1].
+//
+// Tile sizes are divisors of the dimensions so every tile is static and
+// vectorizes without masks. Elementwise ops are left to the loop vectorizer.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/Transform/IR/TransformOps.h"
+#include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace adjoint {
+#define GEN_PASS_DEF_ADJOINTTILEANDVECTORIZE
+#include "compiler/Passes.h.inc"
+} // namespace adjoint
+
+using namespace mlir;
+using namespace adjoint;
+
+namespace {
+
+constexpr llvm::StringLiteral kSchedAttr = "adjoint.sched";
+
+/// Largest divisor of `n` that is at most `cap`.
+int64_t divisorAtMost(int64_t n, int64_t cap) {
+  for (int64_t t = std::min(n, cap); t > 1; --t)
+    if (n % t == 0)
+      return t;
+  return 1;
+}
+
+/// The update generic that is the only user of `mm`'s result, reading it
+/// elementwise, if any.
+linalg::GenericOp fusableUpdate(linalg::MatmulOp mm) {
+  Value r = mm.getResult(0);
+  if (!r.hasOneUse())
+    return nullptr;
+  auto g = dyn_cast<linalg::GenericOp>(*r.getUsers().begin());
+  if (!g || !g->hasAttr("adjoint.update"))
+    return nullptr;
+  for (OpOperand *in : g.getDpsInputOperands())
+    if (!g.getMatchingIndexingMap(in).isIdentity())
+      return nullptr;
+  return g;
+}
+
+struct TileAndVectorizePass
+    : public adjoint::impl::AdjointTileAndVectorizeBase<TileAndVectorizePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    bool fuse = fuseEpilogues && !module->hasAttr(kNoFuseAttr);
+    std::string body;
+    llvm::raw_string_ostream os(body);
+    unsigned id = 0;
+    module.walk([&](linalg::MatmulOp mm) {
+      auto c = cast<RankedTensorType>(mm.getResult(0).getType());
+      if (!c.hasStaticShape())
+        return;
+      unsigned bits = c.getElementType().getIntOrFloatBitWidth();
+      int64_t lanes = 512 / bits; // one zmm register
+      int64_t m = c.getDimSize(0), n = c.getDimSize(1);
+      auto aType = cast<RankedTensorType>(mm.getDpsInputs()[0].getType());
+      AffineMap aMap = mm.getIndexingMapsArray()[0];
+      int64_t k = aType.getDimSize(
+          aMap.getResult(0) == getAffineDimExpr(2, &getContext()) ? 0 : 1);
+      std::string tag = llvm::formatv("mm{0}", id++).str();
+      mm->setAttr(kSchedAttr, StringAttr::get(&getContext(), tag));
+      int64_t tm = divisorAtMost(m, 8);
+      if (linalg::GenericOp upd = fuse ? fusableUpdate(mm) : nullptr) {
+        // Accumulators plus the epilogue's live values must fit in the
+        // register file: one zmm of columns, 8 rows.
+        int64_t tn = divisorAtMost(n, lanes);
+        std::string utag = tag + "_update";
+        upd->setAttr(kSchedAttr, StringAttr::get(&getContext(), utag));
+        os << llvm::formatv(
+            R"(    // {0}: {1}x{2}x{3} {4}, update fused at register tile [{5}, {6}]
+    %{0}_u = transform.structured.match attributes{{adjoint.sched = "{7}"} in %root : (!transform.any_op) -> !transform.any_op
+    %{0}_mm = transform.structured.match attributes{{adjoint.sched = "{0}"} in %root : (!transform.any_op) -> !transform.any_op
+    %{0}_fill = transform.get_producer_of_operand %{0}_mm[2] : (!transform.any_op) -> !transform.any_op
+    %{0}_t, %{0}_l = transform.structured.tile_using_forall %{0}_u tile_sizes [{5}, {6}] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    %{0}_fm, %{0}_l2 = transform.structured.fuse_into_containing_op %{0}_mm into %{0}_l : (!transform.any_op, !transform.any_op) -> (!transform.any_op, !transform.any_op)
+    %{0}_ff, %{0}_l3 = transform.structured.fuse_into_containing_op %{0}_fill into %{0}_l2 : (!transform.any_op, !transform.any_op) -> (!transform.any_op, !transform.any_op)
+    %{0}_k, %{0}_kl = transform.structured.tile_using_for %{0}_fm tile_sizes [0, 0, 1] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    %{0}_v = transform.structured.match ops{{["linalg.matmul", "linalg.fill", "linalg.generic"]} in %{0}_l3 : (!transform.any_op) -> !transform.any_op
+    transform.structured.vectorize %{0}_v : !transform.any_op
+)",
+            tag, m, n, k, c.getElementType(), tm, tn, utag);
+        return;
+      }
+      int64_t tn = divisorAtMost(n, 2 * lanes);
+      int64_t kc = k > 256 ? divisorAtMost(k, 256) : 0;
+      os << llvm::formatv(
+          R"(    // {0}: {1}x{2}x{3} {4}, k block {5}, register tile [{6}, {7}, 1]
+    %{0} = transform.structured.match attributes{{adjoint.sched = "{0}"} in %root : (!transform.any_op) -> !transform.any_op
+)",
+          tag, m, n, k, c.getElementType(), kc ? kc : k, tm, tn);
+      std::string cur = "%" + tag;
+      if (kc) {
+        os << llvm::formatv(
+            "    {0}_kb, {0}_kbl = transform.structured.tile_using_for {0} "
+            "tile_sizes [0, 0, {1}] : (!transform.any_op) -> "
+            "(!transform.any_op, !transform.any_op)\n",
+            cur, kc);
+        cur += "_kb";
+      }
+      os << llvm::formatv(
+          "    {0}_r, {0}_rl:3 = transform.structured.tile_using_for {0} "
+          "tile_sizes [{1}, {2}, 1] : (!transform.any_op) -> "
+          "(!transform.any_op, !transform.any_op, !transform.any_op, "
+          "!transform.any_op)\n"
+          "    transform.structured.vectorize {0}_r : !transform.any_op\n",
+          cur, tm, tn);
+    });
+    if (id == 0)
+      return;
+
+    std::string script =
+        "module attributes {transform.with_named_sequence} {\n"
+        "  transform.named_sequence @__transform_main(%root: !transform.any_op "
+        "{transform.readonly}) {\n" +
+        body +
+        R"(    %funcs = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+      transform.apply_patterns.tensor.fold_tensor_subset_ops_into_vector_transfers
+    } : !transform.any_op
+    transform.apply_cse to %funcs : !transform.any_op
+    %hoisted = transform.apply_registered_pass "loop-invariant-subset-hoisting" to %funcs : (!transform.any_op) -> !transform.any_op
+    transform.apply_patterns to %hoisted {
+      transform.apply_patterns.canonicalization
+      transform.apply_patterns.tensor.fold_tensor_subset_ops_into_vector_transfers
+    } : !transform.any_op
+    transform.apply_cse to %hoisted : !transform.any_op
+    transform.yield
+  }
+}
+)";
+    if (printSchedule)
+      llvm::errs() << script;
+
+    OwningOpRef<ModuleOp> schedule =
+        parseSourceString<ModuleOp>(script, &getContext());
+    if (!schedule) {
+      module.emitError("internal error: invalid transform schedule");
+      return signalPassFailure();
+    }
+    auto entry = transform::detail::findTransformEntryPoint(
+        schedule->getOperation(), *schedule,
+        transform::TransformDialect::kTransformEntryPointSymbolName);
+    if (!entry ||
+        failed(transform::applyTransformNamedSequence(
+            module, entry, *schedule, transform::TransformOptions())))
+      return signalPassFailure();
+    module.walk([](Operation *op) { op->removeAttr(kSchedAttr); });
+  }
+};
+
+} // namespace

@@ -1,0 +1,331 @@
+//===- Import.cpp - AST to mdl dialect ------------------------------------===//
+
+#include "compiler/import/Import.h"
+
+#include "dialects/mdl/IR/MdlOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+
+using namespace mlir;
+using namespace adjoint;
+
+namespace {
+
+class Importer {
+public:
+  Importer(const ast::Program &prog, const ast::Model &model, MLIRContext *ctx,
+           const ImportOptions &opts)
+      : prog(prog), model(model), ctx(ctx), opts(opts), b(ctx) {}
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  Location loc(ast::SrcLoc l) {
+    return FileLineColLoc::get(ctx, prog.filename, l.line, l.col);
+  }
+  Type elemType(ast::DType t) {
+    switch (t) {
+    case ast::DType::F32:
+      return opts.forceF64 ? b.getF64Type() : b.getF32Type();
+    case ast::DType::F64:
+      return b.getF64Type();
+    case ast::DType::I32:
+      return b.getI32Type();
+    }
+    return b.getF32Type();
+  }
+  RankedTensorType tensorType(ast::DType t, ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, elemType(t));
+  }
+  RankedTensorType typeOf(const ast::TypeSpec &spec) {
+    SmallVector<int64_t> shape;
+    for (const ast::Dim &d : spec.dims)
+      shape.push_back(d.size);
+    return tensorType(spec.dtype, shape);
+  }
+  RankedTensorType typeOf(const ast::Expr &e) {
+    return tensorType(e.dtype, e.shape);
+  }
+
+  /// Inputs an expression depends on, through let bindings.
+  void collectInputs(const ast::Expr &e, llvm::StringSet<> &out,
+                     llvm::StringSet<> &visiting);
+
+  /// Builds a function over all params and the given inputs.
+  func::FuncOp makeFunction(StringRef name, ArrayRef<const ast::Input *> inputs,
+                            bool withMask);
+  Value lower(const ast::Expr &e);
+  Value lowerCall(const ast::Expr &e);
+  Value constant(const ast::Expr &e);
+
+  const ast::Program &prog;
+  const ast::Model &model;
+  MLIRContext *ctx;
+  ImportOptions opts;
+  OpBuilder b;
+  int64_t batch = -1;
+  llvm::StringMap<Value> scope;        // inputs and params of the function
+  llvm::StringMap<const ast::Let *> lets;
+  llvm::StringMap<Value> letValues;    // lowered lets of the function
+  Value mask;
+  bool failed = false;
+};
+
+void Importer::collectInputs(const ast::Expr &e, llvm::StringSet<> &out,
+                             llvm::StringSet<> &visiting) {
+  if (e.kind == ast::ExprKind::Ident) {
+    auto it = lets.find(e.name);
+    if (it != lets.end()) {
+      if (visiting.insert(e.name).second)
+        collectInputs(*it->second->value, out, visiting);
+    } else {
+      out.insert(e.name);
+    }
+  }
+  for (const ast::ExprPtr &a : e.args)
+    collectInputs(*a, out, visiting);
+  for (const ast::KwArg &k : e.kwargs)
+    if (k.value)
+      collectInputs(*k.value, out, visiting);
+}
+
+func::FuncOp Importer::makeFunction(StringRef name,
+                                    ArrayRef<const ast::Input *> inputs,
+                                    bool withMask) {
+  SmallVector<Type> types;
+  SmallVector<Attribute> argAttrs;
+  for (const ast::Param &p : model.params) {
+    types.push_back(typeOf(p.type));
+    argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
+        mdl::kParamAttr, FlatSymbolRefAttr::get(ctx, p.name))));
+  }
+  for (const ast::Input *in : inputs) {
+    types.push_back(typeOf(in->type));
+    argAttrs.push_back(b.getDictionaryAttr(
+        b.getNamedAttr(mdl::kInputAttr, b.getStringAttr(in->name))));
+  }
+  Type floatElem = elemType(model.params.empty() ? ast::DType::F32
+                                                 : model.params[0].type.dtype);
+  if (withMask) {
+    types.push_back(RankedTensorType::get({batch}, floatElem));
+    argAttrs.push_back(b.getDictionaryAttr(
+        b.getNamedAttr(mdl::kMaskAttr, b.getUnitAttr())));
+  }
+  auto fn = func::FuncOp::create(b, loc(model.loc), name,
+                                 b.getFunctionType(types, {}));
+  fn.setAllArgAttrs(argAttrs);
+  Block *entry = fn.addEntryBlock();
+  scope.clear();
+  letValues.clear();
+  unsigned i = 0;
+  for (const ast::Param &p : model.params)
+    scope[p.name] = entry->getArgument(i++);
+  for (const ast::Input *in : inputs)
+    scope[in->name] = entry->getArgument(i++);
+  mask = withMask ? entry->getArgument(i) : Value();
+  return fn;
+}
+
+Value Importer::constant(const ast::Expr &e) {
+  Type elem = elemType(e.dtype);
+  auto type = RankedTensorType::get({}, elem);
+  Attribute value = isa<FloatType>(elem)
+                        ? Attribute(b.getFloatAttr(elem, e.number))
+                        : Attribute(b.getIntegerAttr(elem, int64_t(e.number)));
+  return arith::ConstantOp::create(b, loc(e.loc), type,
+                                   DenseElementsAttr::get(type, value));
+}
+
+Value Importer::lower(const ast::Expr &e) {
+  if (failed)
+    return nullptr;
+  Location l = loc(e.loc);
+  switch (e.kind) {
+  case ast::ExprKind::Number:
+    return constant(e);
+  case ast::ExprKind::Ident: {
+    if (Value v = scope.lookup(e.name))
+      return v;
+    if (Value v = letValues.lookup(e.name))
+      return v;
+    auto it = lets.find(e.name);
+    if (it == lets.end()) {
+      emitError(l) << "unknown name '" << e.name << "'";
+      failed = true;
+      return nullptr;
+    }
+    Value v = lower(*it->second->value);
+    letValues[e.name] = v;
+    return v;
+  }
+  case ast::ExprKind::Unary: {
+    Value x = lower(*e.args[0]);
+    return x ? mdl::NegOp::create(b, l, x).getResult() : nullptr;
+  }
+  case ast::ExprKind::Binary: {
+    Value lhs = lower(*e.args[0]);
+    Value rhs = lower(*e.args[1]);
+    if (!lhs || !rhs)
+      return nullptr;
+    RankedTensorType t = typeOf(e);
+    if (e.op == "+")
+      return mdl::AddOp::create(b, l, t, lhs, rhs);
+    if (e.op == "-")
+      return mdl::SubOp::create(b, l, t, lhs, rhs);
+    if (e.op == "*")
+      return mdl::MulOp::create(b, l, t, lhs, rhs);
+    if (e.op == "/")
+      return mdl::DivOp::create(b, l, t, lhs, rhs);
+    if (e.op == "@")
+      return mdl::MatmulOp::create(b, l, t, lhs, rhs);
+    emitError(l) << "unsupported operator '" << e.op << "'";
+    failed = true;
+    return nullptr;
+  }
+  case ast::ExprKind::Call:
+    return lowerCall(e);
+  case ast::ExprKind::List:
+    break;
+  }
+  emitError(l) << "a list is not a tensor expression";
+  failed = true;
+  return nullptr;
+}
+
+Value Importer::lowerCall(const ast::Expr &e) {
+  Location l = loc(e.loc);
+  SmallVector<Value> args;
+  for (const ast::ExprPtr &a : e.args) {
+    Value v = lower(*a);
+    if (!v)
+      return nullptr;
+    args.push_back(v);
+  }
+  RankedTensorType t = typeOf(e);
+  const std::string &f = e.name;
+  if (f == "relu")
+    return mdl::ReluOp::create(b, l, args[0]);
+  if (f == "sigmoid")
+    return mdl::SigmoidOp::create(b, l, args[0]);
+  if (f == "tanh")
+    return mdl::TanhOp::create(b, l, args[0]);
+  if (f == "sum" || f == "mean") {
+    SmallVector<int64_t> axes;
+    for (const ast::KwArg &k : e.kwargs)
+      if (k.name == "axes" && k.value)
+        for (const ast::ExprPtr &a : k.value->args)
+          axes.push_back(int64_t(a->number));
+    auto attr = b.getDenseI64ArrayAttr(axes);
+    if (f == "sum")
+      return mdl::SumOp::create(b, l, t, args[0], attr);
+    return mdl::MeanOp::create(b, l, t, args[0], attr);
+  }
+  // Losses average over the valid rows of a (possibly partial) batch.
+  auto rowsMask = [&](Value rows) -> Value {
+    auto rt = cast<RankedTensorType>(rows.getType());
+    if (mask && rt.getRank() >= 1 && rt.getDimSize(0) == batch)
+      return mask;
+    return nullptr;
+  };
+  if (f == "mse")
+    return mdl::MseOp::create(b, l, t, args[0], args[1], rowsMask(args[0]));
+  if (f == "softmax_cross_entropy")
+    return mdl::SoftmaxCrossEntropyOp::create(b, l, t, args[0], args[1],
+                                              rowsMask(args[0]));
+  emitError(l) << "no lowering for builtin '" << f << "'";
+  failed = true;
+  return nullptr;
+}
+
+OwningOpRef<ModuleOp> Importer::run() {
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc(model.loc));
+  b.setInsertionPointToEnd(module->getBody());
+  for (const ast::Let &let : model.lets)
+    lets[let.name] = &let;
+  for (const ast::Input &in : model.inputs)
+    for (const ast::Dim &d : in.type.dims)
+      if (!d.symbol.empty())
+        batch = d.size;
+  const ast::TrainConfig *train = prog.findTrain(model.name);
+  if (batch < 0)
+    batch = train ? train->batch : (model.inputs.empty() || model.inputs[0].type.dims.empty()
+                                        ? 1
+                                        : model.inputs[0].type.dims[0].size);
+
+  for (const ast::Param &p : model.params)
+    mdl::ParamOp::create(b, loc(p.loc), p.name, typeOf(p.type), p.init.kind,
+                         p.init.args);
+
+  NamedAttrList hyper;
+  std::string optimizer = "sgd";
+  double lr = 0.01;
+  if (train && train->hasOptimizer) {
+    optimizer = train->optimizer.name;
+    for (auto &[k, v] : train->optimizer.args)
+      hyper.set(k, b.getF64FloatAttr(v));
+  }
+  if (!hyper.get("lr"))
+    hyper.set("lr", b.getF64FloatAttr(lr));
+  mdl::TrainOp::create(
+      b, loc(train ? train->loc : model.loc),
+      FlatSymbolRefAttr::get(ctx, model.name), b.getStringAttr(optimizer),
+      hyper.getDictionary(ctx), b.getI64IntegerAttr(batch),
+      b.getI64IntegerAttr(train && train->hasEpochs ? train->epochs : 1),
+      b.getI64IntegerAttr(train && train->hasSeed ? int64_t(train->seed) : 0));
+
+  // The loss function: every input, the row mask.
+  SmallVector<const ast::Input *> all;
+  for (const ast::Input &in : model.inputs)
+    all.push_back(&in);
+  {
+    OpBuilder::InsertionGuard g(b);
+    func::FuncOp fn = makeFunction(model.name, all, /*withMask=*/true);
+    fn->setAttr("mdl.loss", b.getUnitAttr());
+    b.setInsertionPointToEnd(&fn.getBody().front());
+    Value loss = lower(*model.loss);
+    if (!loss)
+      return nullptr;
+    func::ReturnOp::create(b, loc(model.lossLoc), loss);
+    fn.setType(b.getFunctionType(fn.getArgumentTypes(), {loss.getType()}));
+  }
+
+  // The predict function: only the inputs the output depends on.
+  const ast::Expr *output = model.output ? model.output.get()
+                                         : model.loss->args[0].get();
+  llvm::StringSet<> used, visiting;
+  collectInputs(*output, used, visiting);
+  SmallVector<const ast::Input *> inputs;
+  for (const ast::Input &in : model.inputs)
+    if (used.contains(in.name))
+      inputs.push_back(&in);
+  {
+    OpBuilder::InsertionGuard g(b);
+    func::FuncOp fn =
+        makeFunction(model.name + "_predict", inputs, false);
+    b.setInsertionPointToEnd(&fn.getBody().front());
+    Value out = lower(*output);
+    if (!out)
+      return nullptr;
+    func::ReturnOp::create(b, loc(output->loc), out);
+    fn.setType(b.getFunctionType(fn.getArgumentTypes(), {out.getType()}));
+    fn.setResultAttrs(0, b.getDictionaryAttr(b.getNamedAttr(
+                             "mdl.output", b.getUnitAttr())));
+  }
+  if (failed || mlir::failed(module->verify()))
+    return nullptr;
+  return module;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> adjoint::importModel(const ast::Program &prog,
+                                           const ast::Model &model,
+                                           MLIRContext *ctx,
+                                           const ImportOptions &opts) {
+  ctx->loadDialect<mdl::MdlDialect, func::FuncDialect, arith::ArithDialect>();
+  return Importer(prog, model, ctx, opts).run();
+}

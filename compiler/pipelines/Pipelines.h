@@ -1,0 +1,41 @@
+//===- Pipelines.h - Named pass pipelines -----------------------*- C++ -*-===//
+//
+// The compiler's stages as textual pass pipelines. The driver runs them one
+// after another (and prints the IR between them for --emit); adjoint-opt
+// registers them under the same names for tests.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ADJOINT_PIPELINES_PIPELINES_H
+#define ADJOINT_PIPELINES_PIPELINES_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace adjoint {
+
+struct PipelineOptions {
+  bool noFuse = false;
+};
+
+/// mdl (forward) -> grad: adjoint-autodiff.
+std::string gradPipeline(const PipelineOptions &opts);
+/// grad -> train: adjoint-fuse-optimizer.
+std::string trainPipeline(const PipelineOptions &opts);
+/// train -> linalg on tensors.
+std::string linalgPipeline(const PipelineOptions &opts);
+/// linalg -> LLVM dialect (entry-point ABI, schedules, bufferization,
+/// vector lowering, conversion to LLVM).
+std::string llvmPipeline(const PipelineOptions &opts);
+
+/// Parses and runs `pipeline` on `module`.
+mlir::LogicalResult runPipeline(mlir::ModuleOp module,
+                                llvm::StringRef pipeline);
+
+/// Registers adjoint-to-grad, adjoint-to-train, adjoint-to-linalg and
+/// adjoint-to-llvm with the pass registry.
+void registerPipelines();
+
+} // namespace adjoint
+
+#endif // ADJOINT_PIPELINES_PIPELINES_H

@@ -1,0 +1,429 @@
+//===- adjoint.cpp - The Adjoint compiler driver --------------------------===//
+//
+//   adjoint compile MODEL.adj [-o NAME] [--emit=STAGE] [options]
+//   adjoint build   MODEL.adj -o EXE [options]
+//   adjoint train   MODEL.adj [trainer options] [options]
+//   adjoint check   MODEL.adj [--tol X] [options]
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Passes.h"
+#include "compiler/codegen/Codegen.h"
+#include "compiler/frontend/Frontend.h"
+#include "compiler/import/Import.h"
+#include "compiler/pipelines/Pipelines.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <iostream>
+#include <sstream>
+
+using namespace mlir;
+
+namespace {
+
+const char *kUsage = R"(usage: adjoint <command> MODEL.adj [options]
+
+Compiles a model written in the Adjoint model language to a native trainer.
+
+commands:
+  compile   compile to NAME.o and NAME.h (the default command)
+  build     compile and link a ready trainer executable (-o EXE)
+  train     compile, link and run the trainer on the data set
+  check     compile in f64 and compare every parameter gradient with
+            central finite differences; exit 1 above the tolerance
+
+options:
+  -o NAME            output name: NAME.o + NAME.h for compile, the
+                     executable for build (default: the model file's stem)
+  --emit=STAGE       print one stage instead of writing files:
+                     ast, mdl, grad, train, linalg, llvm-mlir, llvm, asm,
+                     or write it with -o: obj
+  --model=NAME       the model to compile (default: the first with a
+                     train section, else the first)
+  --batch=N          override the batch size B
+  --no-fuse          apply optimizer updates after the whole reverse sweep
+                     (the unfused reference path)
+  --mcpu=CPU         target CPU: native (default), generic, or an LLVM CPU
+                     name such as skylake-avx512
+  --f64              compile every f32 tensor as f64
+  --keep=DIR         (build/train/check) keep the generated files in DIR
+  -h, --help         print this help
+
+trainer options (train; also accepted by built executables):
+  --data=DIR         Fashion-MNIST IDX directory
+                     (default /usr/share/datasets/fashion-mnist)
+  --epochs=N  --lr=X  --seed=S  --limit=N (first N training samples)
+  --quiet            print only the final line
+check options:
+  --tol=X            tolerance on the max relative error (default 1e-6)
+)";
+
+struct Options {
+  std::string command = "compile";
+  std::string input;
+  std::string output;
+  std::string emit;
+  std::string model;
+  std::string keep;
+  std::optional<int64_t> batch;
+  bool noFuse = false;
+  bool f64 = false;
+  adjoint::TargetOptions target;
+  std::vector<std::string> trainerArgs;
+};
+
+int fail(const std::string &msg) {
+  llvm::errs() << "adjoint: error: " << msg << "\n";
+  return 1;
+}
+
+bool startsWith(const std::string &s, const char *p) {
+  return s.rfind(p, 0) == 0;
+}
+
+/// Parses the command line; returns an exit code to stop with, or -1.
+int parseArgs(int argc, char **argv, Options &o) {
+  int i = 1;
+  static const char *commands[] = {"compile", "build", "train", "check"};
+  if (i < argc)
+    for (const char *c : commands)
+      if (std::string(argv[i]) == c) {
+        o.command = c;
+        ++i;
+      }
+  for (; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char *name, std::string &out) -> bool {
+      std::string flag = std::string(name);
+      if (a == flag) {
+        if (i + 1 >= argc)
+          return false;
+        out = argv[++i];
+        return true;
+      }
+      if (startsWith(a, (flag + "=").c_str())) {
+        out = a.substr(flag.size() + 1);
+        return true;
+      }
+      return false;
+    };
+    std::string v;
+    if (a == "-h" || a == "--help") {
+      llvm::outs() << kUsage;
+      return 0;
+    } else if (value("-o", o.output) || value("--emit", o.emit) ||
+               value("--model", o.model) || value("--keep", o.keep)) {
+    } else if (value("--mcpu", o.target.cpu)) {
+    } else if (value("--batch", v)) {
+      char *end = nullptr;
+      long long n = std::strtoll(v.c_str(), &end, 10);
+      if (!end || *end || n <= 0)
+        return fail("--batch expects a positive integer, got '" + v + "'");
+      o.batch = n;
+    } else if (a == "--no-fuse") {
+      o.noFuse = true;
+    } else if (a == "--f64") {
+      o.f64 = true;
+    } else if (startsWith(a, "--data") || startsWith(a, "--epochs") ||
+               startsWith(a, "--lr") || startsWith(a, "--seed") ||
+               startsWith(a, "--limit") || startsWith(a, "--tol") ||
+               a == "--quiet") {
+      o.trainerArgs.push_back(a);
+      if (a.find('=') == std::string::npos && a != "--quiet" && i + 1 < argc)
+        o.trainerArgs.push_back(argv[++i]);
+    } else if (startsWith(a, "-") && a != "-") {
+      return fail("unknown option '" + a + "' (see --help)");
+    } else if (o.input.empty()) {
+      o.input = a;
+    } else {
+      return fail("more than one model file given: '" + o.input + "' and '" +
+                  a + "'");
+    }
+  }
+  if (o.input.empty())
+    return fail("no model file given (see --help)");
+  static const char *stages[] = {"",       "ast",       "mdl",  "grad",
+                                 "train",  "linalg",    "llvm", "llvm-mlir",
+                                 "asm",    "obj"};
+  if (llvm::none_of(stages, [&](const char *s) { return o.emit == s; }))
+    return fail("unknown stage '" + o.emit +
+                "' for --emit (ast, mdl, grad, train, linalg, llvm-mlir, "
+                "llvm, asm, obj)");
+  return -1;
+}
+
+/// Result of compiling a model to native code.
+struct Compiled {
+  std::string modelName;
+  std::string header;
+};
+
+class Driver {
+public:
+  explicit Driver(Options &o) : o(o) {
+    DialectRegistry registry;
+    registerAllDialects(registry);
+    registerAllExtensions(registry);
+    registry.insert<adjoint::mdl::MdlDialect, adjoint::optim::OptimDialect>();
+    ctx.appendDialectRegistry(registry);
+    ctx.loadAllAvailableDialects();
+  }
+
+  /// Runs the pipeline up to `emit` (printing it) or to an object at
+  /// `objPath` (and the header text). Returns an exit code.
+  int compile(const std::string &objPath, Compiled &out);
+
+private:
+  int printOrWrite(const std::function<void(llvm::raw_ostream &)> &print);
+
+  Options &o;
+  MLIRContext ctx;
+};
+
+int Driver::printOrWrite(
+    const std::function<void(llvm::raw_ostream &)> &print) {
+  if (o.output.empty() || o.output == "-") {
+    print(llvm::outs());
+    return 0;
+  }
+  std::error_code ec;
+  llvm::ToolOutputFile file(o.output, ec, llvm::sys::fs::OF_Text);
+  if (ec)
+    return fail(o.output + ": cannot open for writing: " + ec.message());
+  print(file.os());
+  file.keep();
+  return 0;
+}
+
+int Driver::compile(const std::string &objPath, Compiled &out) {
+  namespace fe = adjoint::frontend;
+  fe::SourceFile src;
+  std::string err;
+  if (!fe::readSourceFile(o.input, src, err))
+    return fail(err);
+  std::ostringstream diagText;
+  fe::DiagnosticEngine diags(src, std::cerr);
+  std::optional<adjoint::ast::Program> prog = fe::parse(src, diags);
+  if (!prog || !fe::analyze(*prog, diags, o.batch))
+    return 1;
+  if (o.emit == "ast") {
+    std::ostringstream ss;
+    fe::printAST(*prog, ss);
+    return printOrWrite([&](llvm::raw_ostream &os) { os << ss.str(); });
+  }
+  const adjoint::ast::Model *model = nullptr;
+  if (!o.model.empty()) {
+    model = prog->findModel(o.model);
+    if (!model)
+      return fail(o.input + ": no model named '" + o.model + "'");
+  } else {
+    for (const adjoint::ast::Model &m : prog->models)
+      if (!model && prog->findTrain(m.name))
+        model = &m;
+    if (!model && !prog->models.empty())
+      model = &prog->models.front();
+  }
+  if (!model)
+    return fail(o.input + ": the file defines no model");
+  out.modelName = model->name;
+
+  // MLIR diagnostics print with the source line and a caret.
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(src.text, o.input), llvm::SMLoc());
+  SourceMgrDiagnosticHandler handler(sourceMgr, &ctx, llvm::errs());
+
+  adjoint::ImportOptions importOpts;
+  importOpts.forceF64 = o.f64;
+  OwningOpRef<ModuleOp> module =
+      adjoint::importModel(*prog, *model, &ctx, importOpts);
+  if (!module)
+    return 1;
+  auto print = [&] {
+    return printOrWrite([&](llvm::raw_ostream &os) { module->print(os); });
+  };
+  if (o.emit == "mdl")
+    return print();
+  adjoint::PipelineOptions popts;
+  popts.noFuse = o.noFuse;
+  if (failed(adjoint::runPipeline(*module, adjoint::gradPipeline(popts))))
+    return 1;
+  if (o.emit == "grad")
+    return print();
+  if (failed(adjoint::runPipeline(*module, adjoint::trainPipeline(popts))))
+    return 1;
+  if (o.emit == "train")
+    return print();
+  {
+    llvm::raw_string_ostream hs(out.header);
+    std::string guard = "ADJOINT_MODEL_" + llvm::StringRef(out.modelName).upper() + "_H";
+    if (failed(adjoint::emitHeader(*module, hs, guard)))
+      return 1;
+  }
+  if (failed(adjoint::runPipeline(*module, adjoint::linalgPipeline(popts))))
+    return 1;
+  if (o.emit == "linalg")
+    return print();
+  if (failed(adjoint::runPipeline(*module, adjoint::llvmPipeline(popts))))
+    return 1;
+  if (o.emit == "llvm-mlir")
+    return print();
+  llvm::LLVMContext llctx;
+  std::unique_ptr<llvm::Module> llmod =
+      adjoint::translateToLLVMIR(*module, llctx, o.target);
+  if (!llmod)
+    return 1;
+  if (o.emit == "llvm")
+    return printOrWrite([&](llvm::raw_ostream &os) { llmod->print(os, nullptr); });
+  if (o.emit == "asm") {
+    std::string path = o.output.empty() ? "-" : o.output;
+    if (failed(adjoint::emitNative(*llmod, o.target, path, true, err)))
+      return fail(err);
+    return 0;
+  }
+  if (failed(adjoint::emitNative(*llmod, o.target, objPath, false, err)))
+    return fail(err);
+  return 0;
+}
+
+std::string stem(const std::string &path) {
+  return llvm::sys::path::stem(path).str();
+}
+
+int writeFile(const std::string &path, const std::string &text) {
+  std::error_code ec;
+  llvm::ToolOutputFile file(path, ec, llvm::sys::fs::OF_Text);
+  if (ec)
+    return fail(path + ": cannot open for writing: " + ec.message());
+  file.os() << text;
+  file.os().flush();
+  if (file.os().has_error())
+    return fail(path + ": write error");
+  file.keep();
+  return 0;
+}
+
+int run(llvm::StringRef program, ArrayRef<std::string> args,
+        const std::string &what) {
+  SmallVector<llvm::StringRef> argv;
+  argv.push_back(program);
+  for (const std::string &a : args)
+    argv.push_back(a);
+  std::string err;
+  int rc = llvm::sys::ExecuteAndWait(program, argv, std::nullopt, {}, 0, 0,
+                                     &err);
+  if (rc < 0)
+    return fail(what + ": " + (err.empty() ? "crashed" : err));
+  return rc;
+}
+
+/// Links the trainer executable `exe` from the object and header in `dir`.
+int linkTrainer(const std::string &dir, const Compiled &c,
+                const std::string &exe) {
+  std::string cc = "cc";
+  if (const char *env = std::getenv("CC"))
+    cc = env;
+  auto found = llvm::sys::findProgramByName(cc);
+  if (!found) {
+    found = llvm::sys::findProgramByName("clang-22");
+    if (!found)
+      return fail("no C compiler found to link the trainer (set CC)");
+  }
+  std::string header = dir + "/" + c.modelName + ".h";
+  std::vector<std::string> args = {
+      "-O2",
+      "-I" ADJOINT_RT_INCLUDE_DIR,
+      "-DADJ_MODEL_HEADER=\"" + header + "\"",
+      "-DADJ_MODEL_INFO=" + c.modelName + "_info",
+      ADJOINT_RT_TRAINER_MAIN,
+      dir + "/" + c.modelName + ".o",
+      ADJOINT_RT_LIBRARY,
+      "-lz",
+      "-lm",
+      "-o",
+      exe};
+  int rc = run(*found, args, "linking the trainer");
+  if (rc != 0)
+    return rc > 0 ? fail("linking the trainer failed") : rc;
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options o;
+  if (int rc = parseArgs(argc, argv, o); rc >= 0)
+    return rc;
+  adjoint::registerAdjointPasses();
+  registerAllPasses();
+  if (o.command == "check")
+    o.f64 = true;
+  if (o.command != "compile" && !o.emit.empty())
+    return fail("--emit is only for the compile command");
+
+  Driver driver(o);
+  Compiled compiled;
+  if (o.command == "compile") {
+    if (!o.emit.empty() && o.emit != "obj")
+      return driver.compile("", compiled);
+    std::string base = o.output.empty() ? stem(o.input) : o.output;
+    if (o.emit == "obj")
+      return driver.compile(base, compiled);
+    if (int rc = driver.compile(base + ".o", compiled))
+      return rc;
+    return writeFile(base + ".h", compiled.header);
+  }
+
+  // build / train / check: work in a temporary (or kept) directory.
+  llvm::SmallString<128> dir;
+  if (!o.keep.empty()) {
+    dir = o.keep;
+    if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+      return fail(o.keep + ": cannot create directory: " + ec.message());
+  } else if (std::error_code ec =
+                 llvm::sys::fs::createUniqueDirectory("adjoint", dir)) {
+    return fail("cannot create a temporary directory: " + ec.message());
+  }
+  auto cleanup = llvm::make_scope_exit([&] {
+    if (o.keep.empty())
+      llvm::sys::fs::remove_directories(dir);
+  });
+  std::string stemName = stem(o.input);
+  // The object is named after the model (the header includes nothing else).
+  Options compileOpts = o;
+  if (int rc = driver.compile((dir + "/obj.o").str(), compiled))
+    return rc;
+  std::string objPath = (dir + "/" + compiled.modelName + ".o").str();
+  if (std::error_code ec = llvm::sys::fs::rename(dir + "/obj.o", objPath))
+    return fail("cannot write " + objPath + ": " + ec.message());
+  if (int rc = writeFile((dir + "/" + compiled.modelName + ".h").str(),
+                         compiled.header))
+    return rc;
+  std::string exe = o.command == "build"
+                        ? (o.output.empty() ? stemName : o.output)
+                        : (dir + "/" + compiled.modelName + "-trainer").str();
+  if (int rc = linkTrainer(dir.str().str(), compiled, exe))
+    return rc;
+  if (o.command == "build")
+    return 0;
+  std::vector<std::string> args = o.trainerArgs;
+  if (o.command == "check")
+    args.insert(args.begin(), "--check");
+  llvm::outs().flush();
+  return run(exe, args, "running the trainer");
+}

@@ -1,0 +1,221 @@
+//===- MdlOps.cpp - Model dialect verifiers -------------------------------===//
+
+#include "dialects/mdl/IR/MdlOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace mlir;
+using namespace adjoint::mdl;
+
+std::optional<SmallVector<int64_t>>
+adjoint::mdl::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  SmallVector<int64_t> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
+    int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
+    if (da != db && da != 1 && db != 1)
+      return std::nullopt;
+    out[rank - 1 - i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+static std::string shapeStr(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
+//===----------------------------------------------------------------------===//
+// Declarations
+//===----------------------------------------------------------------------===//
+
+LogicalResult ParamOp::verify() {
+  auto type = cast<RankedTensorType>(getType());
+  if (!type.hasStaticShape())
+    return emitOpError("parameter type must have a static shape");
+  size_t nargs = getInitArgs().size();
+  int expected = llvm::StringSwitch<int>(getInit())
+                     .Cases({"zeros", "ones", "glorot_uniform",
+                             "glorot_normal", "he_uniform", "he_normal"},
+                            0)
+                     .Cases({"uniform", "normal"}, 2)
+                     .Default(-1);
+  if (expected < 0)
+    return emitOpError("unknown initializer '") << getInit() << "'";
+  if (static_cast<int>(nargs) != expected)
+    return emitOpError("initializer '")
+           << getInit() << "' takes " << expected << " arguments, got "
+           << nargs;
+  return success();
+}
+
+LogicalResult TrainOp::verify() {
+  if (getBatch() <= 0)
+    return emitOpError("batch must be positive, got ") << getBatch();
+  if (getEpochs() <= 0)
+    return emitOpError("epochs must be positive, got ") << getEpochs();
+  if (getOptimizer() != "sgd")
+    return emitOpError("unknown optimizer '") << getOptimizer() << "'";
+  auto lr = getHyper().getAs<FloatAttr>("lr");
+  if (!lr || lr.getValueAsDouble() <= 0)
+    return emitOpError("optimizer needs a positive 'lr'");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyBroadcastingOp(Operation *op) {
+  auto lhs = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto rhs = cast<RankedTensorType>(op->getOperand(1).getType());
+  auto res = cast<RankedTensorType>(op->getResult(0).getType());
+  if (lhs.getElementType() != rhs.getElementType() ||
+      lhs.getElementType() != res.getElementType())
+    return op->emitOpError("element types differ: ")
+           << lhs << ", " << rhs << " -> " << res;
+  auto shape = broadcastShapes(lhs.getShape(), rhs.getShape());
+  if (!shape)
+    return op->emitOpError("cannot broadcast ")
+           << lhs << " and " << rhs;
+  if (ArrayRef<int64_t>(*shape) != res.getShape())
+    return op->emitOpError("result type ")
+           << res << " is not the broadcast shape of " << lhs << " and "
+           << rhs;
+  return success();
+}
+
+LogicalResult AddOp::verify() { return verifyBroadcastingOp(*this); }
+LogicalResult SubOp::verify() { return verifyBroadcastingOp(*this); }
+LogicalResult MulOp::verify() { return verifyBroadcastingOp(*this); }
+LogicalResult DivOp::verify() { return verifyBroadcastingOp(*this); }
+
+//===----------------------------------------------------------------------===//
+// Linear algebra, shape and reductions
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  auto a = cast<RankedTensorType>(getLhs().getType());
+  auto b = cast<RankedTensorType>(getRhs().getType());
+  auto c = cast<RankedTensorType>(getResult().getType());
+  if (a.getRank() != 2 || b.getRank() != 2 || c.getRank() != 2)
+    return emitOpError("operands and result must have rank 2");
+  if (a.getElementType() != b.getElementType() ||
+      a.getElementType() != c.getElementType())
+    return emitOpError("element types differ");
+  int64_t m = getTransposeLhs() ? a.getDimSize(1) : a.getDimSize(0);
+  int64_t ka = getTransposeLhs() ? a.getDimSize(0) : a.getDimSize(1);
+  int64_t kb = getTransposeRhs() ? b.getDimSize(1) : b.getDimSize(0);
+  int64_t n = getTransposeRhs() ? b.getDimSize(0) : b.getDimSize(1);
+  if (ka != kb)
+    return emitOpError("contraction dimensions differ: ")
+           << ka << " and " << kb;
+  if (c.getDimSize(0) != m || c.getDimSize(1) != n)
+    return emitOpError("result type ")
+           << c << " does not match the product shape " << m << "x" << n;
+  return success();
+}
+
+static LogicalResult verifyReduce(Operation *op, ArrayRef<int64_t> axes) {
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto res = cast<RankedTensorType>(op->getResult(0).getType());
+  SmallVector<int64_t> expect;
+  int64_t prev = -1;
+  for (int64_t a : axes) {
+    if (a <= prev || a >= in.getRank())
+      return op->emitOpError("axes must be sorted, unique and in [0, ")
+             << in.getRank() << ")";
+    prev = a;
+  }
+  for (int64_t i = 0; i < in.getRank(); ++i)
+    if (!llvm::is_contained(axes, i))
+      expect.push_back(in.getDimSize(i));
+  if (ArrayRef<int64_t>(expect) != res.getShape() ||
+      in.getElementType() != res.getElementType())
+    return op->emitOpError("result type ")
+           << res << " does not match the reduction of " << in;
+  return success();
+}
+
+LogicalResult SumOp::verify() { return verifyReduce(*this, getAxes()); }
+LogicalResult MeanOp::verify() { return verifyReduce(*this, getAxes()); }
+
+LogicalResult BroadcastInDimOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto res = cast<RankedTensorType>(getResult().getType());
+  ArrayRef<int64_t> dims = getDims();
+  if (static_cast<int64_t>(dims.size()) != in.getRank())
+    return emitOpError("needs one entry in dims per operand dimension");
+  int64_t prev = -1;
+  for (auto [i, d] : llvm::enumerate(dims)) {
+    if (d <= prev || d >= res.getRank())
+      return emitOpError("dims must be increasing and in [0, ")
+             << res.getRank() << ")";
+    prev = d;
+    int64_t s = in.getDimSize(i);
+    if (s != 1 && s != res.getDimSize(d))
+      return emitOpError("operand dimension ")
+             << i << " (" << s << ") cannot broadcast to result dimension "
+             << d << " (" << res.getDimSize(d) << ")";
+  }
+  if (in.getElementType() != res.getElementType())
+    return emitOpError("element types differ");
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto res = cast<RankedTensorType>(getResult().getType());
+  if (in.getNumElements() != res.getNumElements() ||
+      in.getElementType() != res.getElementType())
+    return emitOpError("cannot reshape ") << in << " to " << res;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyMask(Operation *op, Value mask, Type rowsType,
+                                Type resultType) {
+  auto rows = cast<RankedTensorType>(rowsType);
+  if (cast<ShapedType>(resultType).getElementType() != rows.getElementType())
+    return op->emitOpError("result element type must be ")
+           << rows.getElementType();
+  if (!mask)
+    return success();
+  auto m = cast<RankedTensorType>(mask.getType());
+  if (rows.getRank() < 1)
+    return op->emitOpError("a mask needs operands of rank >= 1");
+  if (m.getRank() != 1 || m.getDimSize(0) != rows.getDimSize(0) ||
+      m.getElementType() != rows.getElementType())
+    return op->emitOpError("mask type ")
+           << m << " does not match the rows of " << rows;
+  return success();
+}
+
+LogicalResult MseOp::verify() {
+  if (getPred().getType() != getTarget().getType())
+    return emitOpError("prediction and target types differ: ")
+           << getPred().getType() << " and " << getTarget().getType();
+  return verifyMask(*this, getMask(), getPred().getType(), getType());
+}
+
+LogicalResult SoftmaxCrossEntropyOp::verify() {
+  auto logits = cast<RankedTensorType>(getLogits().getType());
+  auto labels = cast<RankedTensorType>(getLabels().getType());
+  if (logits.getRank() != 2)
+    return emitOpError("logits must have rank 2, got ") << logits;
+  if (labels.getRank() != 1 || labels.getDimSize(0) != logits.getDimSize(0))
+    return emitOpError("labels type ")
+           << labels << " does not match the rows of " << logits;
+  return verifyMask(*this, getMask(), logits, getType());
+}
+
+#define GET_OP_CLASSES
+#include "dialects/mdl/IR/MdlOps.cpp.inc"

@@ -1,0 +1,35 @@
+//===- MdlOps.h - Model dialect ---------------------------------*- C++ -*-===//
+
+#ifndef ADJOINT_MDL_IR_MDLOPS_H
+#define ADJOINT_MDL_IR_MDLOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/mdl/Interfaces/AdjointOpInterface.h.inc"
+
+#include "dialects/mdl/IR/MdlDialect.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/mdl/IR/MdlOps.h.inc"
+
+namespace adjoint::mdl {
+
+/// NumPy broadcast of two shapes; std::nullopt when incompatible.
+std::optional<llvm::SmallVector<int64_t>>
+broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
+
+/// Names of the function argument attributes that describe a model function.
+constexpr llvm::StringLiteral kParamAttr = "mdl.param";
+constexpr llvm::StringLiteral kInputAttr = "mdl.input";
+constexpr llvm::StringLiteral kMaskAttr = "mdl.mask";
+
+} // namespace adjoint::mdl
+
+#endif // ADJOINT_MDL_IR_MDLOPS_H
