@@ -100,6 +100,12 @@ adjoint::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
     if (!target->features.empty())
       fn.addFnAttr("target-features", target->features);
     fn.addFnAttr("no-trapping-math", "true");
+    // The vector code is tiled for 512-bit registers where the CPU has them;
+    // LLVM's default tuning for several AVX-512 CPUs splits it into 256-bit
+    // halves, halving the FMA width of the matmul kernels.
+    if (target->features.find("+avx512f") != std::string::npos ||
+        target->cpu.find("avx512") != std::string::npos)
+      fn.addFnAttr("prefer-vector-width", "512");
   }
   auto optimize = makeOptimizingTransformer(3, 0, target->machine.get());
   if (llvm::Error e = optimize(llvmModule.get())) {
