@@ -52,6 +52,9 @@ std::unique_ptr<Target> makeTarget(const adjoint::TargetOptions &opts,
     t->cpu = opts.cpu == "generic" ? "x86-64" : opts.cpu;
   }
   llvm::TargetOptions to;
+  // Contract a*b+c into FMAs (like -ffp-contract=fast): the contraction
+  // kernels are written as multiply and add, and an FMA rounds once.
+  to.AllowFPOpFusion = llvm::FPOpFusion::Fast;
   t->machine.reset(target->createTargetMachine(
       t->triple, t->cpu, t->features, to, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));

@@ -127,6 +127,26 @@ struct TileAndVectorizePass
           "    transform.structured.vectorize {0}_r : !transform.any_op\n",
           cur, tm, tn);
     });
+    // Transposes (of the right operand of dX = dY·Wᵀ): square register
+    // tiles, vectorized into shuffles.
+    module.walk([&](linalg::TransposeOp tr) {
+      auto t = cast<RankedTensorType>(tr.getInit().getType());
+      if (!t.hasStaticShape() || t.getRank() != 2)
+        return;
+      unsigned bits = t.getElementType().getIntOrFloatBitWidth();
+      int64_t lanes = 512 / bits;
+      std::string tag = llvm::formatv("tr{0}", id++).str();
+      tr->setAttr(kSchedAttr, StringAttr::get(&getContext(), tag));
+      int64_t t0 = divisorAtMost(t.getDimSize(0), lanes);
+      int64_t t1 = divisorAtMost(t.getDimSize(1), lanes);
+      os << llvm::formatv(
+          R"(    // {0}: transpose to {1}x{2} {3}, tile [{4}, {5}]
+    %{0} = transform.structured.match attributes{{adjoint.sched = "{0}"} in %root : (!transform.any_op) -> !transform.any_op
+    %{0}_t, %{0}_l:2 = transform.structured.tile_using_for %{0} tile_sizes [{4}, {5}] : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)
+    transform.structured.vectorize %{0}_t : !transform.any_op
+)",
+          tag, t.getDimSize(0), t.getDimSize(1), t.getElementType(), t0, t1);
+    });
     if (id == 0)
       return;
 

@@ -59,13 +59,26 @@ Value lowerMatmul(OpBuilder &b, mdl::MatmulOp op) {
   auto map = [&](ArrayRef<AffineExpr> e) {
     return AffineMap::get(3, 0, e, ctx);
   };
+  // A transposed right operand (dX = dY·Wᵀ in every backward pass) read
+  // directly makes the vectorized kernel gather along k; it runs at a
+  // fraction of the NN form. Transposing it once into a workspace costs one
+  // pass over the operand and keeps the contraction in the fast NN layout.
+  Value rhs = op.getRhs();
+  if (op.getTransposeRhs()) {
+    RankedTensorType bt = tt(rhs);
+    Value empty = tensor::EmptyOp::create(
+        b, loc, {bt.getDimSize(1), bt.getDimSize(0)}, bt.getElementType());
+    rhs = linalg::TransposeOp::create(b, loc, rhs, empty,
+                                      ArrayRef<int64_t>{1, 0})
+              .getResult()[0];
+  }
   AffineMap aMap = op.getTransposeLhs() ? map({k, m}) : map({m, k});
-  AffineMap bMap = op.getTransposeRhs() ? map({n, k}) : map({k, n});
+  AffineMap bMap = map({k, n});
   AffineMap cMap = map({m, n});
   Value init = filled(b, loc, op.getType(), 0.0);
   auto mm = linalg::MatmulOp::create(
       b, loc, TypeRange{op.getType()},
-      ValueRange{op.getLhs(), op.getRhs()}, ValueRange{init},
+      ValueRange{op.getLhs(), rhs}, ValueRange{init},
       {b.getNamedAttr("indexing_maps",
                       b.getAffineMapArrayAttr({aMap, bMap, cMap}))});
   return mm.getResult(0);
