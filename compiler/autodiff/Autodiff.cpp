@@ -126,14 +126,14 @@ LogicalResult differentiate(func::FuncOp grad) {
   SmallVector<Type> resultTypes;
   for (Value v : results)
     resultTypes.push_back(v.getType());
-  grad.setType(FunctionType::get(grad.getContext(),
-                                 grad.getArgumentTypes(), resultTypes));
+  grad.setType(FunctionType::get(grad.getContext(), grad.getArgumentTypes(),
+                                 resultTypes));
   grad.setResultAttrs(
       0, b.getDictionaryAttr(b.getNamedAttr(kLossValueAttr, b.getUnitAttr())));
   for (auto [i, idx] : llvm::enumerate(paramArgs))
-    grad.setResultAttrs(
-        i + 1, b.getDictionaryAttr(b.getNamedAttr(
-                   kGradAttr, grad.getArgAttr(idx, mdl::kParamAttr))));
+    grad.setResultAttrs(i + 1,
+                        b.getDictionaryAttr(b.getNamedAttr(
+                            kGradAttr, grad.getArgAttr(idx, mdl::kParamAttr))));
   return success();
 }
 

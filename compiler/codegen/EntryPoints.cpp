@@ -75,8 +75,8 @@ LogicalResult convert(func::FuncOp fn) {
   b.setInsertionPoint(ret);
   for (unsigned r = 0; r < numResults; ++r)
     bufferization::MaterializeInDestinationOp::create(
-        b, loc, TypeRange{}, ret.getOperand(r),
-        body.getArgument(target[r]), /*restrict=*/true, /*writable=*/true);
+        b, loc, TypeRange{}, ret.getOperand(r), body.getArgument(target[r]),
+        /*restrict=*/true, /*writable=*/true);
   func::ReturnOp::create(b, ret.getLoc());
   ret.erase();
 

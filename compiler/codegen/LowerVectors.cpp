@@ -54,8 +54,8 @@ struct LowerVectorsPass
         },
         [](RewritePatternSet &p) {
           populateVectorToSCFConversionPatterns(
-              p, VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(
-                     1));
+              p,
+              VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(1));
         },
         [](RewritePatternSet &p) {
           vector::populateVectorTransferLoweringPatterns(p, 1);
@@ -73,7 +73,9 @@ struct LowerVectorsPass
         [](RewritePatternSet &p) {
           vector::populateVectorBroadcastLoweringPatterns(p);
         },
-        [](RewritePatternSet &p) { populateMathPolynomialApproximationPatterns(p); },
+        [](RewritePatternSet &p) {
+          populateMathPolynomialApproximationPatterns(p);
+        },
     };
     for (Populate &populate : stages) {
       RewritePatternSet patterns(ctx);

@@ -183,9 +183,8 @@ struct TileAndVectorizePass
     auto entry = transform::detail::findTransformEntryPoint(
         schedule->getOperation(), *schedule,
         transform::TransformDialect::kTransformEntryPointSymbolName);
-    if (!entry ||
-        failed(transform::applyTransformNamedSequence(
-            module, entry, *schedule, transform::TransformOptions())))
+    if (!entry || failed(transform::applyTransformNamedSequence(
+                      module, entry, *schedule, transform::TransformOptions())))
       return signalPassFailure();
     module.walk([](Operation *op) { op->removeAttr(kSchedAttr); });
   }

@@ -14,22 +14,20 @@
 
 namespace adjoint {
 
-using BodyFn = llvm::function_ref<mlir::Value(mlir::OpBuilder &,
-                                              mlir::Location,
+using BodyFn = llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
                                               mlir::ValueRange)>;
 
 /// A scalar `arith.constant` of float type `type`.
 inline mlir::Value floatConst(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Type type, double v) {
-  return mlir::arith::ConstantOp::create(b, loc, type,
-                                         b.getFloatAttr(type, v));
+  return mlir::arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, v));
 }
 
 /// `tensor.empty` filled with `value`.
 inline mlir::Value filled(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::RankedTensorType type, double value) {
-  mlir::Value empty = mlir::tensor::EmptyOp::create(
-      b, loc, type.getShape(), type.getElementType());
+  mlir::Value empty = mlir::tensor::EmptyOp::create(b, loc, type.getShape(),
+                                                    type.getElementType());
   mlir::Value v = floatConst(b, loc, type.getElementType(), value);
   return mlir::linalg::FillOp::create(b, loc, mlir::ValueRange{v},
                                       mlir::ValueRange{empty})

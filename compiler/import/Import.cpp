@@ -68,9 +68,9 @@ private:
   ImportOptions opts;
   OpBuilder b;
   int64_t batch = -1;
-  llvm::StringMap<Value> scope;        // inputs and params of the function
+  llvm::StringMap<Value> scope; // inputs and params of the function
   llvm::StringMap<const ast::Let *> lets;
-  llvm::StringMap<Value> letValues;    // lowered lets of the function
+  llvm::StringMap<Value> letValues; // lowered lets of the function
   Value mask;
   bool failed = false;
 };
@@ -100,8 +100,8 @@ func::FuncOp Importer::makeFunction(StringRef name,
   SmallVector<Attribute> argAttrs;
   for (const ast::Param &p : model.params) {
     types.push_back(typeOf(p.type));
-    argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
-        mdl::kParamAttr, FlatSymbolRefAttr::get(ctx, p.name))));
+    argAttrs.push_back(b.getDictionaryAttr(
+        b.getNamedAttr(mdl::kParamAttr, FlatSymbolRefAttr::get(ctx, p.name))));
   }
   for (const ast::Input *in : inputs) {
     types.push_back(typeOf(in->type));
@@ -112,8 +112,8 @@ func::FuncOp Importer::makeFunction(StringRef name,
                                                  : model.params[0].type.dtype);
   if (withMask) {
     types.push_back(RankedTensorType::get({batch}, floatElem));
-    argAttrs.push_back(b.getDictionaryAttr(
-        b.getNamedAttr(mdl::kMaskAttr, b.getUnitAttr())));
+    argAttrs.push_back(
+        b.getDictionaryAttr(b.getNamedAttr(mdl::kMaskAttr, b.getUnitAttr())));
   }
   auto fn = func::FuncOp::create(b, loc(model.loc), name,
                                  b.getFunctionType(types, {}));
@@ -252,9 +252,10 @@ OwningOpRef<ModuleOp> Importer::run() {
         batch = d.size;
   const ast::TrainConfig *train = prog.findTrain(model.name);
   if (batch < 0)
-    batch = train ? train->batch : (model.inputs.empty() || model.inputs[0].type.dims.empty()
-                                        ? 1
-                                        : model.inputs[0].type.dims[0].size);
+    batch = train ? train->batch
+                  : (model.inputs.empty() || model.inputs[0].type.dims.empty()
+                         ? 1
+                         : model.inputs[0].type.dims[0].size);
 
   for (const ast::Param &p : model.params)
     mdl::ParamOp::create(b, loc(p.loc), p.name, typeOf(p.type), p.init.kind,
@@ -294,8 +295,8 @@ OwningOpRef<ModuleOp> Importer::run() {
   }
 
   // The predict function: only the inputs the output depends on.
-  const ast::Expr *output = model.output ? model.output.get()
-                                         : model.loss->args[0].get();
+  const ast::Expr *output =
+      model.output ? model.output.get() : model.loss->args[0].get();
   llvm::StringSet<> used, visiting;
   collectInputs(*output, used, visiting);
   SmallVector<const ast::Input *> inputs;
@@ -304,16 +305,15 @@ OwningOpRef<ModuleOp> Importer::run() {
       inputs.push_back(&in);
   {
     OpBuilder::InsertionGuard g(b);
-    func::FuncOp fn =
-        makeFunction(model.name + "_predict", inputs, false);
+    func::FuncOp fn = makeFunction(model.name + "_predict", inputs, false);
     b.setInsertionPointToEnd(&fn.getBody().front());
     Value out = lower(*output);
     if (!out)
       return nullptr;
     func::ReturnOp::create(b, loc(output->loc), out);
     fn.setType(b.getFunctionType(fn.getArgumentTypes(), {out.getType()}));
-    fn.setResultAttrs(0, b.getDictionaryAttr(b.getNamedAttr(
-                             "mdl.output", b.getUnitAttr())));
+    fn.setResultAttrs(
+        0, b.getDictionaryAttr(b.getNamedAttr("mdl.output", b.getUnitAttr())));
   }
   if (failed || mlir::failed(module->verify()))
     return nullptr;

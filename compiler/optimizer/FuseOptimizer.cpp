@@ -51,7 +51,8 @@ struct FuseOptimizerPass
              << model << "' (run adjoint-autodiff first)";
     std::string name = (model + "_train_step").str();
     if (symbols.lookup(name))
-      return train.emitError("cannot create '") << name << "': the name is taken";
+      return train.emitError("cannot create '")
+             << name << "': the name is taken";
 
     double momentum = 0.0;
     if (auto m = train.getHyper().getAs<FloatAttr>("momentum"))
@@ -61,8 +62,8 @@ struct FuseOptimizerPass
     auto step = cast<func::FuncOp>(grad->clone());
     step.setSymName(name);
     step->removeAttr("mdl.grad_of");
-    step->setAttr("mdl.train_step_of", FlatSymbolRefAttr::get(
-                                           train.getModelAttr().getAttr()));
+    step->setAttr("mdl.train_step_of",
+                  FlatSymbolRefAttr::get(train.getModelAttr().getAttr()));
     symbols.insert(step, std::next(Block::iterator(grad)));
 
     Block &body = step.getBody().front();
@@ -83,16 +84,16 @@ struct FuseOptimizerPass
       unsigned pos = paramArgs.empty() ? 0 : paramArgs.back() + 1;
       for (auto [k, idx] : llvm::enumerate(paramArgs)) {
         Type t = step.getArgument(idx).getType();
-        auto attrs = b.getDictionaryAttr(b.getNamedAttr(
-            kStateAttr, step.getArgAttr(idx, mdl::kParamAttr)));
+        auto attrs = b.getDictionaryAttr(
+            b.getNamedAttr(kStateAttr, step.getArgAttr(idx, mdl::kParamAttr)));
         if (failed(step.insertArgument(pos + k, t, attrs, loc)))
           return failure();
         stateArgs.push_back(pos + k);
       }
     }
     // The learning rate, a scalar of the element type, last.
-    Type elem = cast<RankedTensorType>(ret.getOperand(0).getType())
-                    .getElementType();
+    Type elem =
+        cast<RankedTensorType>(ret.getOperand(0).getType()).getElementType();
     unsigned lrIdx = step.getNumArguments();
     if (failed(step.insertArgument(
             lrIdx, elem,
@@ -121,7 +122,8 @@ struct FuseOptimizerPass
         newState.push_back(upd.getNewBuf());
       } else {
         newParams.push_back(
-            optim::SgdOp::create(b, loc, param.getType(), param, g, lr).getResult());
+            optim::SgdOp::create(b, loc, param.getType(), param, g, lr)
+                .getResult());
       }
     }
 
@@ -134,8 +136,8 @@ struct FuseOptimizerPass
     SmallVector<Type> types;
     for (Value v : results)
       types.push_back(v.getType());
-    step.setType(FunctionType::get(step.getContext(), step.getArgumentTypes(),
-                                   types));
+    step.setType(
+        FunctionType::get(step.getContext(), step.getArgumentTypes(), types));
     step.setResultAttrs(0, b.getDictionaryAttr(b.getNamedAttr(
                                kLossValueAttr, b.getUnitAttr())));
     auto inplace = [&](unsigned res, unsigned arg) {

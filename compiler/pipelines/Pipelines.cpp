@@ -71,9 +71,8 @@ void adjoint::registerPipelines() {
   };
   for (const Reg &r : regs) {
     auto build = r.build;
-    PassPipelineRegistration<>(
-        r.name, r.summary, [build](OpPassManager &pm) {
-          (void)parsePassPipeline(build(PipelineOptions()), pm);
-        });
+    PassPipelineRegistration<>(r.name, r.summary, [build](OpPassManager &pm) {
+      (void)parsePassPipeline(build(PipelineOptions()), pm);
+    });
   }
 }

@@ -29,20 +29,18 @@ SmallVector<AffineMap> broadcastMaps(MLIRContext *ctx, RankedTensorType res,
                                      ValueRange inputs) {
   SmallVector<AffineMap> maps;
   for (Value v : inputs)
-    maps.push_back(broadcastMap(ctx, res.getRank(), tt(v).getShape(),
-                                res.getShape()));
+    maps.push_back(
+        broadcastMap(ctx, res.getRank(), tt(v).getShape(), res.getShape()));
   return maps;
 }
 
-template <typename ArithOp>
-Value lowerBinary(OpBuilder &b, Operation *op) {
+template <typename ArithOp> Value lowerBinary(OpBuilder &b, Operation *op) {
   auto res = cast<RankedTensorType>(op->getResult(0).getType());
-  return elementwise(
-      b, op->getLoc(), res, op->getOperands(),
-      broadcastMaps(b.getContext(), res, op->getOperands()),
-      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        return ArithOp::create(nb, l, a[0], a[1]);
-      });
+  return elementwise(b, op->getLoc(), res, op->getOperands(),
+                     broadcastMaps(b.getContext(), res, op->getOperands()),
+                     [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       return ArithOp::create(nb, l, a[0], a[1]);
+                     });
 }
 
 Value lowerUnary(OpBuilder &b, Operation *op, BodyFn fn) {
@@ -68,17 +66,17 @@ Value lowerMatmul(OpBuilder &b, mdl::MatmulOp op) {
     RankedTensorType bt = tt(rhs);
     Value empty = tensor::EmptyOp::create(
         b, loc, {bt.getDimSize(1), bt.getDimSize(0)}, bt.getElementType());
-    rhs = linalg::TransposeOp::create(b, loc, rhs, empty,
-                                      ArrayRef<int64_t>{1, 0})
-              .getResult()[0];
+    rhs =
+        linalg::TransposeOp::create(b, loc, rhs, empty, ArrayRef<int64_t>{1, 0})
+            .getResult()[0];
   }
   AffineMap aMap = op.getTransposeLhs() ? map({k, m}) : map({m, k});
   AffineMap bMap = map({k, n});
   AffineMap cMap = map({m, n});
   Value init = filled(b, loc, op.getType(), 0.0);
   auto mm = linalg::MatmulOp::create(
-      b, loc, TypeRange{op.getType()},
-      ValueRange{op.getLhs(), rhs}, ValueRange{init},
+      b, loc, TypeRange{op.getType()}, ValueRange{op.getLhs(), rhs},
+      ValueRange{init},
       {b.getNamedAttr("indexing_maps",
                       b.getAffineMapArrayAttr({aMap, bMap, cMap}))});
   return mm.getResult(0);
@@ -91,12 +89,11 @@ Value lowerSum(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
   SmallVector<bool> reduced(in.getRank(), false);
   for (int64_t a : axes)
     reduced[a] = true;
-  Value sum = reduction(
-      b, loc, res, in.getRank(), reduced, ValueRange{input},
-      {b.getMultiDimIdentityMap(in.getRank())}, 0.0,
-      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        return arith::AddFOp::create(nb, l, a[0], a[1]);
-      });
+  Value sum = reduction(b, loc, res, in.getRank(), reduced, ValueRange{input},
+                        {b.getMultiDimIdentityMap(in.getRank())}, 0.0,
+                        [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                          return arith::AddFOp::create(nb, l, a[0], a[1]);
+                        });
   if (scale == 1.0)
     return sum;
   Value s = floatConst(b, loc, res.getElementType(), scale);
@@ -125,8 +122,7 @@ Value lowerBroadcastInDim(OpBuilder &b, mdl::BroadcastInDimOp op) {
 Value lowerReshape(OpBuilder &b, mdl::ReshapeOp op) {
   Location loc = op.getLoc();
   RankedTensorType in = tt(op.getInput()), res = op.getType();
-  auto flat = RankedTensorType::get({in.getNumElements()},
-                                    in.getElementType());
+  auto flat = RankedTensorType::get({in.getNumElements()}, in.getElementType());
   auto all = [](int64_t rank) {
     ReassociationIndices r;
     for (int64_t i = 0; i < rank; ++i)
@@ -156,7 +152,8 @@ Value rowCount(OpBuilder &b, Location loc, Value mask, int64_t rows,
     return filled(b, loc, scalar, double(rows));
   Value sum = lowerSum(b, loc, mask, {0}, scalar, 1.0);
   Value one = floatConst(b, loc, elem, 1.0);
-  return elementwise(b, loc, scalar, ValueRange{sum}, {scalarMap(b.getContext(), 0)},
+  return elementwise(b, loc, scalar, ValueRange{sum},
+                     {scalarMap(b.getContext(), 0)},
                      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
                        return arith::MaximumFOp::create(nb, l, a[0], one);
                      });
@@ -177,15 +174,15 @@ Value lowerMse(OpBuilder &b, mdl::MseOp op) {
     ins.push_back(mask);
     maps.push_back(rowMap(ctx, rank));
   }
-  Value total = reduction(
-      b, loc, scalar, rank, SmallVector<bool>(rank, true), ins, maps, 0.0,
-      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
-        Value sq = arith::MulFOp::create(nb, l, d, d);
-        if (mask)
-          sq = arith::MulFOp::create(nb, l, sq, a[2]);
-        return arith::AddFOp::create(nb, l, a.back(), sq);
-      });
+  Value total =
+      reduction(b, loc, scalar, rank, SmallVector<bool>(rank, true), ins, maps,
+                0.0, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                  Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
+                  Value sq = arith::MulFOp::create(nb, l, d, d);
+                  if (mask)
+                    sq = arith::MulFOp::create(nb, l, sq, a[2]);
+                  return arith::AddFOp::create(nb, l, a.back(), sq);
+                });
   int64_t perRow = rank ? pt.getNumElements() / pt.getDimSize(0) : 1;
   int64_t rows = rank ? pt.getDimSize(0) : 1;
   Value count = rowCount(b, loc, mask, rows, elem);
@@ -229,27 +226,25 @@ Value lowerMseGrad(OpBuilder &b, mdl::MseGradOp op) {
 }
 
 /// Row maximum and row sum of exp(x - max) of rank-2 logits.
-std::pair<Value, Value> softmaxStats(OpBuilder &b, Location loc,
-                                     Value logits) {
+std::pair<Value, Value> softmaxStats(OpBuilder &b, Location loc, Value logits) {
   MLIRContext *ctx = b.getContext();
   RankedTensorType lt = tt(logits);
   Type elem = lt.getElementType();
   auto rowsT = RankedTensorType::get({lt.getDimSize(0)}, elem);
   double lowest = -std::numeric_limits<double>::infinity();
-  Value max = reduction(
-      b, loc, rowsT, 2, {false, true}, ValueRange{logits},
-      {b.getMultiDimIdentityMap(2)}, lowest,
-      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        return arith::MaximumFOp::create(nb, l, a[0], a[1]);
-      });
-  Value sum = reduction(
-      b, loc, rowsT, 2, {false, true}, ValueRange{logits, max},
-      {b.getMultiDimIdentityMap(2), rowMap(ctx, 2)}, 0.0,
-      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
-        Value e = math::ExpOp::create(nb, l, d);
-        return arith::AddFOp::create(nb, l, a[2], e);
-      });
+  Value max = reduction(b, loc, rowsT, 2, {false, true}, ValueRange{logits},
+                        {b.getMultiDimIdentityMap(2)}, lowest,
+                        [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                          return arith::MaximumFOp::create(nb, l, a[0], a[1]);
+                        });
+  Value sum =
+      reduction(b, loc, rowsT, 2, {false, true}, ValueRange{logits, max},
+                {b.getMultiDimIdentityMap(2), rowMap(ctx, 2)}, 0.0,
+                [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                  Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
+                  Value e = math::ExpOp::create(nb, l, d);
+                  return arith::AddFOp::create(nb, l, a[2], e);
+                });
   return {max, sum};
 }
 
@@ -273,8 +268,8 @@ Value lowerSoftmaxXent(OpBuilder &b, mdl::SoftmaxCrossEntropyOp op) {
         Value col = arith::IndexCastOp::create(nb, l, nb.getIndexType(), a[2]);
         Value picked =
             tensor::ExtractOp::create(nb, l, logits, ValueRange{row, col});
-        Value lse = arith::AddFOp::create(
-            nb, l, a[0], math::LogOp::create(nb, l, a[1]));
+        Value lse = arith::AddFOp::create(nb, l, a[0],
+                                          math::LogOp::create(nb, l, a[1]));
         Value loss = arith::SubFOp::create(nb, l, lse, picked);
         if (mask)
           loss = arith::MulFOp::create(nb, l, loss, a[3]);
@@ -296,11 +291,14 @@ Value lowerSoftmaxXentGrad(OpBuilder &b, mdl::SoftmaxCrossEntropyGradOp op) {
   auto [max, sum] = softmaxStats(b, loc, op.getLogits());
   Value mask = op.getMask();
   Value count = rowCount(b, loc, mask, lt.getDimSize(0), elem);
-  SmallVector<Value> ins{op.getLogits(), max, sum, op.getLabels(),
-                         op.getGrad(), count};
-  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(2), rowMap(ctx, 2),
-                              rowMap(ctx, 2), rowMap(ctx, 2),
-                              scalarMap(ctx, 2), scalarMap(ctx, 2)};
+  SmallVector<Value> ins{op.getLogits(), max,          sum,
+                         op.getLabels(), op.getGrad(), count};
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(2),
+                              rowMap(ctx, 2),
+                              rowMap(ctx, 2),
+                              rowMap(ctx, 2),
+                              scalarMap(ctx, 2),
+                              scalarMap(ctx, 2)};
   if (mask) {
     ins.push_back(mask);
     maps.push_back(rowMap(ctx, 2));
@@ -311,13 +309,13 @@ Value lowerSoftmaxXentGrad(OpBuilder &b, mdl::SoftmaxCrossEntropyGradOp op) {
       b, loc, lt, ins, maps,
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
         Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
-        Value p = arith::DivFOp::create(nb, l, math::ExpOp::create(nb, l, d),
-                                        a[2]);
+        Value p =
+            arith::DivFOp::create(nb, l, math::ExpOp::create(nb, l, d), a[2]);
         Value col = linalg::IndexOp::create(nb, l, 1);
         Value label =
             arith::IndexCastOp::create(nb, l, nb.getIndexType(), a[3]);
-        Value hit = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
-                                          col, label);
+        Value hit =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, col, label);
         Value onehot = arith::SelectOp::create(nb, l, hit, one, zero);
         Value g = arith::SubFOp::create(nb, l, p, onehot);
         Value scale = arith::DivFOp::create(nb, l, a[4], a[5]);
@@ -351,7 +349,8 @@ Value lower(OpBuilder &b, Operation *op) {
           // 1 / (1 + exp(-x)): exp overflows to inf for very negative x and
           // the quotient is then exactly 0, never NaN.
           Value one = floatConst(nb, l, elem, 1.0);
-          Value e = math::ExpOp::create(nb, l, arith::NegFOp::create(nb, l, a[0]));
+          Value e =
+              math::ExpOp::create(nb, l, arith::NegFOp::create(nb, l, a[0]));
           Value d = arith::AddFOp::create(nb, l, one, e);
           return arith::DivFOp::create(nb, l, one, d).getResult();
         });
@@ -391,7 +390,8 @@ Value lower(OpBuilder &b, Operation *op) {
       .Case([&](mdl::ReshapeOp o) { return lowerReshape(b, o); })
       .Case([&](mdl::MseOp o) { return lowerMse(b, o); })
       .Case([&](mdl::MseGradOp o) { return lowerMseGrad(b, o); })
-      .Case([&](mdl::SoftmaxCrossEntropyOp o) { return lowerSoftmaxXent(b, o); })
+      .Case(
+          [&](mdl::SoftmaxCrossEntropyOp o) { return lowerSoftmaxXent(b, o); })
       .Case([&](mdl::SoftmaxCrossEntropyGradOp o) {
         return lowerSoftmaxXentGrad(b, o);
       })

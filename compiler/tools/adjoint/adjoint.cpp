@@ -18,9 +18,9 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
-#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -157,9 +157,8 @@ int parseArgs(int argc, char **argv, Options &o) {
   }
   if (o.input.empty())
     return fail("no model file given (see --help)");
-  static const char *stages[] = {"",       "ast",       "mdl",  "grad",
-                                 "train",  "linalg",    "llvm", "llvm-mlir",
-                                 "asm",    "obj"};
+  static const char *stages[] = {"",       "ast",  "mdl",       "grad", "train",
+                                 "linalg", "llvm", "llvm-mlir", "asm",  "obj"};
   if (llvm::none_of(stages, [&](const char *s) { return o.emit == s; }))
     return fail("unknown stage '" + o.emit +
                 "' for --emit (ast, mdl, grad, train, linalg, llvm-mlir, "
@@ -271,7 +270,8 @@ int Driver::compile(const std::string &objPath, Compiled &out) {
     return print();
   {
     llvm::raw_string_ostream hs(out.header);
-    std::string guard = "ADJOINT_MODEL_" + llvm::StringRef(out.modelName).upper() + "_H";
+    std::string guard =
+        "ADJOINT_MODEL_" + llvm::StringRef(out.modelName).upper() + "_H";
     if (failed(adjoint::emitHeader(*module, hs, guard)))
       return 1;
   }
@@ -289,7 +289,8 @@ int Driver::compile(const std::string &objPath, Compiled &out) {
   if (!llmod)
     return 1;
   if (o.emit == "llvm")
-    return printOrWrite([&](llvm::raw_ostream &os) { llmod->print(os, nullptr); });
+    return printOrWrite(
+        [&](llvm::raw_ostream &os) { llmod->print(os, nullptr); });
   if (o.emit == "asm") {
     std::string path = o.output.empty() ? "-" : o.output;
     if (failed(adjoint::emitNative(*llmod, o.target, path, true, err)))
@@ -325,8 +326,8 @@ int run(llvm::StringRef program, ArrayRef<std::string> args,
   for (const std::string &a : args)
     argv.push_back(a);
   std::string err;
-  int rc = llvm::sys::ExecuteAndWait(program, argv, std::nullopt, {}, 0, 0,
-                                     &err);
+  int rc =
+      llvm::sys::ExecuteAndWait(program, argv, std::nullopt, {}, 0, 0, &err);
   if (rc < 0)
     return fail(what + ": " + (err.empty() ? "crashed" : err));
   return rc;
@@ -345,18 +346,17 @@ int linkTrainer(const std::string &dir, const Compiled &c,
       return fail("no C compiler found to link the trainer (set CC)");
   }
   std::string header = dir + "/" + c.modelName + ".h";
-  std::vector<std::string> args = {
-      "-O2",
-      "-I" ADJOINT_RT_INCLUDE_DIR,
-      "-DADJ_MODEL_HEADER=\"" + header + "\"",
-      "-DADJ_MODEL_INFO=" + c.modelName + "_info",
-      ADJOINT_RT_TRAINER_MAIN,
-      dir + "/" + c.modelName + ".o",
-      ADJOINT_RT_LIBRARY,
-      "-lz",
-      "-lm",
-      "-o",
-      exe};
+  std::vector<std::string> args = {"-O2",
+                                   "-I" ADJOINT_RT_INCLUDE_DIR,
+                                   "-DADJ_MODEL_HEADER=\"" + header + "\"",
+                                   "-DADJ_MODEL_INFO=" + c.modelName + "_info",
+                                   ADJOINT_RT_TRAINER_MAIN,
+                                   dir + "/" + c.modelName + ".o",
+                                   ADJOINT_RT_LIBRARY,
+                                   "-lz",
+                                   "-lm",
+                                   "-o",
+                                   exe};
   int rc = run(*found, args, "linking the trainer");
   if (rc != 0)
     return rc > 0 ? fail("linking the trainer failed") : rc;

@@ -55,8 +55,8 @@ Value unbroadcast(OpBuilder &b, Location loc, Value grad,
 /// Broadcasting binary op whose result type is the broadcast of its operands.
 template <typename OpTy>
 Value binary(OpBuilder &b, Location loc, Value lhs, Value rhs) {
-  auto shape = broadcastShapes(tensorType(lhs).getShape(),
-                               tensorType(rhs).getShape());
+  auto shape =
+      broadcastShapes(tensorType(lhs).getShape(), tensorType(rhs).getShape());
   assert(shape && "operands of an adjoint rule must broadcast");
   auto type = RankedTensorType::get(*shape, tensorType(lhs).getElementType());
   return OpTy::create(b, loc, type, lhs, rhs);
@@ -87,12 +87,10 @@ LogicalResult AddOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> res,
                                   ArrayRef<bool> needed,
                                   SmallVectorImpl<Value> &out) {
   Location loc = getLoc();
-  pushNeeded(out, needed, 0, [&] {
-    return unbroadcast(b, loc, res[0], tensorType(getLhs()));
-  });
-  pushNeeded(out, needed, 1, [&] {
-    return unbroadcast(b, loc, res[0], tensorType(getRhs()));
-  });
+  pushNeeded(out, needed, 0,
+             [&] { return unbroadcast(b, loc, res[0], tensorType(getLhs())); });
+  pushNeeded(out, needed, 1,
+             [&] { return unbroadcast(b, loc, res[0], tensorType(getRhs())); });
   return success();
 }
 
@@ -100,9 +98,8 @@ LogicalResult SubOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> res,
                                   ArrayRef<bool> needed,
                                   SmallVectorImpl<Value> &out) {
   Location loc = getLoc();
-  pushNeeded(out, needed, 0, [&] {
-    return unbroadcast(b, loc, res[0], tensorType(getLhs()));
-  });
+  pushNeeded(out, needed, 0,
+             [&] { return unbroadcast(b, loc, res[0], tensorType(getLhs())); });
   pushNeeded(out, needed, 1, [&] {
     Value neg = NegOp::create(b, loc, res[0]);
     return unbroadcast(b, loc, neg, tensorType(getRhs()));
@@ -308,9 +305,8 @@ LogicalResult SoftmaxCrossEntropyOp::buildAdjoint(OpBuilder &b,
                                                   ArrayRef<bool> needed,
                                                   SmallVectorImpl<Value> &out) {
   pushNeeded(out, needed, 0, [&] {
-    return SoftmaxCrossEntropyGradOp::create(b, getLoc(),
-                                             getLogits().getType(), res[0],
-                                             getLogits(), getLabels(),
+    return SoftmaxCrossEntropyGradOp::create(b, getLoc(), getLogits().getType(),
+                                             res[0], getLogits(), getLabels(),
                                              getMask())
         .getResult();
   });
