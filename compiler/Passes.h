@@ -33,7 +33,9 @@ constexpr llvm::StringLiteral kGradAttr = "mdl.grad";
 constexpr llvm::StringLiteral kLossValueAttr = "mdl.loss_value";
 constexpr llvm::StringLiteral kOutputAttr = "mdl.output";
 constexpr llvm::StringLiteral kStateAttr = "optim.state";
+constexpr llvm::StringLiteral kSlotAttr = "optim.slot";
 constexpr llvm::StringLiteral kLrAttr = "optim.lr";
+constexpr llvm::StringLiteral kStepAttr = "optim.step";
 constexpr llvm::StringLiteral kInplaceAttr = "adjoint.inplace";
 constexpr llvm::StringLiteral kNoFuseAttr = "adjoint.no_fuse";
 

@@ -36,7 +36,9 @@ def AdjointFuseOptimizer : Pass<"adjoint-fuse-optimizer", "mlir::ModuleOp"> {
     Option<"noFuse", "no-fuse", "bool", /*default=*/"false",
            "apply all updates after the complete reverse sweep">
   ];
-  let dependentDialects = ["adjoint::optim::OptimDialect"];
+  let dependentDialects = ["adjoint::optim::OptimDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 def ConvertMdlToLinalg : Pass<"convert-mdl-to-linalg", "mlir::ModuleOp"> {

@@ -81,6 +81,7 @@ int indexOf(ArrayRef<mdl::ParamOp> params, StringRef name) {
 /// The C parameters of `fn` after the adjoint-entry-points ABI.
 SmallVector<CArg> cSignature(func::FuncOp fn, const Model &m) {
   SmallVector<CArg> out;
+  unsigned stateIndex = 0;
   for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
     Type t = fn.getArgumentTypes()[i];
     CArg a;
@@ -92,10 +93,14 @@ SmallVector<CArg> cSignature(func::FuncOp fn, const Model &m) {
       int k = indexOf(m.params, p.getValue());
       a.name = p.getValue().str();
       a.source = llvm::formatv("params[{0}]", k);
-    } else if (auto s = fn.getArgAttrOfType<FlatSymbolRefAttr>(i, kStateAttr)) {
-      int k = indexOf(m.params, s.getValue());
-      a.name = (s.getValue() + "_state").str();
-      a.source = llvm::formatv("state[{0}]", k);
+    } else if (auto st =
+                   fn.getArgAttrOfType<FlatSymbolRefAttr>(i, kStateAttr)) {
+      auto slot = fn.getArgAttrOfType<StringAttr>(i, kSlotAttr);
+      a.name = (st.getValue() + "_" + (slot ? slot.getValue() : "state")).str();
+      a.source = llvm::formatv("state[{0}]", stateIndex++);
+    } else if (fn.getArgAttr(i, kStepAttr)) {
+      a.name = "step";
+      a.source = llvm::formatv("state[{0}]", stateIndex++);
     } else if (auto in = fn.getArgAttrOfType<StringAttr>(i, mdl::kInputAttr)) {
       int k = 0;
       for (auto [j, x] : llvm::enumerate(m.inputs))
@@ -255,11 +260,17 @@ LogicalResult adjoint::emitHeader(ModuleOp module, llvm::raw_ostream &os,
   }
   os << "};\n";
   SmallVector<std::string> state;
-  for (unsigned i = 0; i < m.step.getNumArguments(); ++i)
-    if (auto s = m.step.getArgAttrOfType<FlatSymbolRefAttr>(i, kStateAttr))
-      state.push_back(
-          tensorInfo((s.getValue() + "_momentum").str(),
-                     cast<RankedTensorType>(m.step.getArgumentTypes()[i])));
+  for (unsigned i = 0; i < m.step.getNumArguments(); ++i) {
+    auto type = dyn_cast<RankedTensorType>(m.step.getArgumentTypes()[i]);
+    if (auto s = m.step.getArgAttrOfType<FlatSymbolRefAttr>(i, kStateAttr)) {
+      auto slot = m.step.getArgAttrOfType<StringAttr>(i, kSlotAttr);
+      state.push_back(tensorInfo(
+          (s.getValue() + "." + (slot ? slot.getValue() : "state")).str(),
+          type));
+    } else if (m.step.getArgAttr(i, kStepAttr)) {
+      state.push_back(tensorInfo("step", type));
+    }
+  }
   if (!state.empty()) {
     os << "static const adj_tensor_info " << n << "__state[] = {\n";
     for (std::string &s : state)

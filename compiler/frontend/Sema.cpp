@@ -42,8 +42,7 @@ using BatchFlags = std::vector<bool>;
 
 const std::vector<std::string> &builtinNames() {
   static const std::vector<std::string> names = {
-      "relu", "sigmoid", "tanh", "sum", "mean", "mse",
-      "softmax_cross_entropy"};
+      "relu", "sigmoid", "tanh", "sum", "mean", "mse", "softmax_cross_entropy"};
   return names;
 }
 
@@ -166,8 +165,8 @@ void ModelSema::checkDeclaredType(TypeSpec &t, const std::string &what,
                                   bool &ok) {
   if (t.dims.size() > kMaxRank) {
     diags.error(t.loc, "type of " + what + " '" + name + "' has rank " +
-                           std::to_string(t.dims.size()) +
-                           "; at most " + std::to_string(kMaxRank) +
+                           std::to_string(t.dims.size()) + "; at most " +
+                           std::to_string(kMaxRank) +
                            " dimensions are supported");
     ok = false;
   }
@@ -213,8 +212,8 @@ void ModelSema::checkDeclaredType(TypeSpec &t, const std::string &what,
     for (const Dim &d : t.dims)
       shape.push_back(d.size);
     if (numElements(shape) < 0) {
-      diags.error(t.loc, "type of " + what + " '" + name +
-                             "' has too many elements");
+      diags.error(t.loc,
+                  "type of " + what + " '" + name + "' has too many elements");
       ok = false;
     }
   }
@@ -231,11 +230,10 @@ void ModelSema::checkInit(const Param &p) {
   }
   if (!info) {
     std::string hint = didYouMean(init.kind, names);
-    diags.error(init.loc, "unknown initializer '" + abbreviate(init.kind) +
-                              "'" +
-                              (hint.empty() ? "; known initializers: " +
-                                                  joinNames(names)
-                                            : hint));
+    diags.error(init.loc,
+                "unknown initializer '" + abbreviate(init.kind) + "'" +
+                    (hint.empty() ? "; known initializers: " + joinNames(names)
+                                  : hint));
     return;
   }
   if (init.args.size() != info->numArgs) {
@@ -245,8 +243,8 @@ void ModelSema::checkInit(const Param &p) {
                                 std::to_string(init.args.size()));
     else
       diags.error(init.loc, "initializer '" + init.kind + "' expects " +
-                                std::to_string(info->numArgs) +
-                                " arguments (" + info->argNames + "), got " +
+                                std::to_string(info->numArgs) + " arguments (" +
+                                info->argNames + "), got " +
                                 std::to_string(init.args.size()));
     return;
   }
@@ -258,8 +256,8 @@ void ModelSema::checkInit(const Param &p) {
   };
   for (double a : init.args)
     if (!std::isfinite(a)) {
-      diags.error(init.loc, "initializer arguments must be finite, got " +
-                                call());
+      diags.error(init.loc,
+                  "initializer arguments must be finite, got " + call());
       return;
     }
   if (init.kind == "uniform" && !(init.args[0] < init.args[1]))
@@ -294,8 +292,8 @@ void ModelSema::computeModelDType() {
                              " of " + what + " '" + name +
                              "' does not match the model's element type " +
                              dtypeName(modelDType));
-      diags.note(firstLoc, "the model's element type is set by '" +
-                               *firstName + "' here");
+      diags.note(firstLoc, "the model's element type is set by '" + *firstName +
+                               "' here");
     }
   };
   for (const Input &in : m.inputs)
@@ -309,8 +307,7 @@ void ModelSema::declare(const std::string &name, Binding::Kind kind,
   auto it = scope.find(name);
   if (it != scope.end()) {
     diags.error(loc, "redefinition of '" + name + "'");
-    diags.note(it->second.loc, "previous definition of '" + name +
-                                   "' is here");
+    diags.note(it->second.loc, "previous definition of '" + name + "' is here");
     return;
   }
   Binding b;
@@ -324,8 +321,8 @@ void ModelSema::run() {
     diags.error(m.loc, "model '" + m.name + "' must have at least one input");
 
   // Declarations: types, element type, names.
-  std::vector<bool> inputOk(m.inputs.size(), true), paramOk(m.params.size(),
-                                                            true);
+  std::vector<bool> inputOk(m.inputs.size(), true),
+      paramOk(m.params.size(), true);
   for (size_t i = 0; i < m.inputs.size(); ++i) {
     bool ok = true;
     checkDeclaredType(m.inputs[i].type, "input", m.inputs[i].name, false, ok);
@@ -461,14 +458,13 @@ void ModelSema::checkOutput(Expr &e, const BatchFlags &flags, bool isDefault) {
                                  "argument of the loss)"
                                : "the model output";
   if (e.shape.empty()) {
-    diags.error(e.loc, what + " must be a tensor of rank >= 1, got " +
-                           typeStr(e));
+    diags.error(e.loc,
+                what + " must be a tensor of rank >= 1, got " + typeStr(e));
     return;
   }
   if (hasBatchDim && !(flags.size() > 0 && flags[0]))
     diags.error(e.loc, "the first dimension of " + what +
-                           " must be the batch dimension B, got " +
-                           typeStr(e));
+                           " must be the batch dimension B, got " + typeStr(e));
 }
 
 bool ModelSema::checkResultSize(const Expr &e) {
@@ -481,8 +477,8 @@ bool ModelSema::checkResultSize(const Expr &e) {
 bool ModelSema::requireFloat(const Expr &arg, const std::string &what) {
   if (isFloat(arg.dtype))
     return true;
-  diags.error(arg.loc, what + " must be a floating-point tensor, got " +
-                           typeStr(arg));
+  diags.error(arg.loc,
+              what + " must be a floating-point tensor, got " + typeStr(arg));
   return false;
 }
 
@@ -634,8 +630,8 @@ bool ModelSema::checkBinary(Expr &e, BatchFlags &flags) {
     return true;
   }
   if (l.dtype != r.dtype) {
-    diags.error(e.loc, "mismatched element types: " + typeStr(l) + " " +
-                           e.op + " " + typeStr(r));
+    diags.error(e.loc, "mismatched element types: " + typeStr(l) + " " + e.op +
+                           " " + typeStr(r));
     return false;
   }
   // NumPy broadcasting, aligned at the trailing dimension. The batch
@@ -666,8 +662,8 @@ bool ModelSema::checkBinary(Expr &e, BatchFlags &flags) {
     flags[i] = fa || fb;
   }
   if (!sizesOk || !batchErr.empty()) {
-    diags.error(e.loc, "cannot broadcast " + typeStr(l) + " and " +
-                           typeStr(r) + batchErr);
+    diags.error(e.loc, "cannot broadcast " + typeStr(l) + " and " + typeStr(r) +
+                           batchErr);
     return false;
   }
   e.dtype = l.dtype;
@@ -676,8 +672,8 @@ bool ModelSema::checkBinary(Expr &e, BatchFlags &flags) {
   return checkResultSize(e);
 }
 
-bool ModelSema::checkMatmul(Expr &e, const BatchFlags &lf,
-                            const BatchFlags &rf, BatchFlags &flags) {
+bool ModelSema::checkMatmul(Expr &e, const BatchFlags &lf, const BatchFlags &rf,
+                            BatchFlags &flags) {
   Expr &l = *e.args[0];
   Expr &r = *e.args[1];
   if (l.shape.size() != 2 || r.shape.size() != 2) {
@@ -688,8 +684,8 @@ bool ModelSema::checkMatmul(Expr &e, const BatchFlags &lf,
   if (!requireFloat(l, "operand of '@'") || !requireFloat(r, "operand of '@'"))
     return false;
   if (l.dtype != r.dtype) {
-    diags.error(e.loc, "mismatched element types: " + typeStr(l) + " @ " +
-                           typeStr(r));
+    diags.error(e.loc,
+                "mismatched element types: " + typeStr(l) + " @ " + typeStr(r));
     return false;
   }
   bool lb1 = lf.size() == 2 && lf[1], rb0 = rf.size() == 2 && rf[0];
@@ -937,8 +933,7 @@ bool ModelSema::checkReduction(Expr &e, const BatchFlags &argFlags,
   for (int64_t i = 0; i < rank; ++i)
     if (!std::binary_search(axes.begin(), axes.end(), i)) {
       e.shape.push_back(x.shape[i]);
-      flags.push_back(static_cast<size_t>(i) < argFlags.size() &&
-                      argFlags[i]);
+      flags.push_back(static_cast<size_t>(i) < argFlags.size() && argFlags[i]);
     }
   e.resolved = true;
   return true;
@@ -964,8 +959,8 @@ void checkTrain(TrainConfig &t, const Program &prog, DiagnosticEngine &diags,
     if (prev != trained.end()) {
       diags.error(t.modelLoc,
                   "duplicate train section for model '" + t.model + "'");
-      diags.note(prev->second, "previous train section for '" + t.model +
-                                   "' is here");
+      diags.note(prev->second,
+                 "previous train section for '" + t.model + "' is here");
     } else {
       trained[t.model] = t.modelLoc;
     }
@@ -977,38 +972,131 @@ void checkTrain(TrainConfig &t, const Program &prog, DiagnosticEngine &diags,
     return;
   }
   OptimizerSpec &opt = t.optimizer;
-  if (opt.name != "sgd") {
+  // Hyper-parameters of each optimizer with torch.optim's names and
+  // defaults; booleans are written 0 or 1.
+  enum Range { Positive, NonNegative, UnitInterval, Flag };
+  struct Arg {
+    const char *name;
+    double dflt; // NaN: required
+    Range range;
+  };
+  struct Optimizer {
+    const char *name;
+    std::vector<Arg> args;
+  };
+  const double required = std::nan("");
+  static const std::vector<Optimizer> optimizers = {
+      {"sgd",
+       {{"lr", std::nan(""), Positive},
+        {"momentum", 0, UnitInterval},
+        {"dampening", 0, UnitInterval},
+        {"weight_decay", 0, NonNegative},
+        {"nesterov", 0, Flag}}},
+      {"adam",
+       {{"lr", 1e-3, Positive},
+        {"beta1", 0.9, UnitInterval},
+        {"beta2", 0.999, UnitInterval},
+        {"eps", 1e-8, NonNegative},
+        {"weight_decay", 0, NonNegative},
+        {"amsgrad", 0, Flag}}},
+      {"adamw",
+       {{"lr", 1e-3, Positive},
+        {"beta1", 0.9, UnitInterval},
+        {"beta2", 0.999, UnitInterval},
+        {"eps", 1e-8, NonNegative},
+        {"weight_decay", 1e-2, NonNegative},
+        {"amsgrad", 0, Flag}}},
+      {"adagrad",
+       {{"lr", 1e-2, Positive},
+        {"lr_decay", 0, NonNegative},
+        {"weight_decay", 0, NonNegative},
+        {"initial_accumulator_value", 0, NonNegative},
+        {"eps", 1e-10, NonNegative}}},
+      {"rmsprop",
+       {{"lr", 1e-2, Positive},
+        {"alpha", 0.99, UnitInterval},
+        {"eps", 1e-8, NonNegative},
+        {"weight_decay", 0, NonNegative},
+        {"momentum", 0, UnitInterval},
+        {"centered", 0, Flag}}},
+  };
+  (void)required;
+  const Optimizer *spec = nullptr;
+  std::string known;
+  for (const Optimizer &o : optimizers) {
+    known += (known.empty() ? "" : ", ") + std::string(o.name);
+    if (opt.name == o.name)
+      spec = &o;
+  }
+  if (!spec) {
     diags.error(opt.loc, "unknown optimizer '" + abbreviate(opt.name) +
-                             "'; known optimizers: sgd");
+                             "'; known optimizers: " + known);
     return;
   }
   bool ok = true;
+  std::string knownArgs;
+  for (const Arg &a : spec->args)
+    knownArgs += (knownArgs.empty() ? "" : ", ") + std::string(a.name);
   for (const auto &kv : opt.args) {
-    if (kv.first != "lr" && kv.first != "momentum") {
+    if (std::none_of(spec->args.begin(), spec->args.end(),
+                     [&](const Arg &a) { return kv.first == a.name; })) {
       diags.error(locOr(opt.argLocs, kv.first, opt.loc),
                   "unknown argument '" + abbreviate(kv.first) +
-                      "' for optimizer 'sgd'; known arguments: lr, momentum");
+                      "' for optimizer '" + opt.name +
+                      "'; known arguments: " + knownArgs);
       ok = false;
     }
   }
-  auto lr = opt.args.find("lr");
-  if (lr == opt.args.end()) {
-    diags.error(opt.loc, "optimizer 'sgd' requires argument 'lr'");
-    ok = false;
-  } else if (!(lr->second > 0) || !std::isfinite(lr->second)) {
-    diags.error(locOr(opt.argLocs, "lr", opt.loc),
-                "'lr' must be positive, got " + formatNumber(lr->second));
-    ok = false;
+  for (const Arg &a : spec->args) {
+    auto it = opt.args.find(a.name);
+    if (it == opt.args.end()) {
+      if (std::isnan(a.dflt)) {
+        diags.error(opt.loc, "optimizer '" + opt.name +
+                                 "' requires argument '" + a.name + "'");
+        ok = false;
+      }
+      continue;
+    }
+    double v = it->second;
+    const char *what = nullptr;
+    switch (a.range) {
+    case Positive:
+      if (!(v > 0) || !std::isfinite(v))
+        what = "must be positive";
+      break;
+    case NonNegative:
+      if (!(v >= 0) || !std::isfinite(v))
+        what = "must be >= 0";
+      break;
+    case UnitInterval:
+      if (!(v >= 0 && v < 1))
+        what = "must be in [0, 1)";
+      break;
+    case Flag:
+      if (v != 0 && v != 1)
+        what = "must be 0 or 1";
+      break;
+    }
+    if (what) {
+      diags.error(locOr(opt.argLocs, a.name, opt.loc),
+                  "'" + std::string(a.name) + "' " + what + ", got " +
+                      formatNumber(v));
+      ok = false;
+    }
   }
-  auto mom = opt.args.find("momentum");
-  if (mom != opt.args.end() && !(mom->second >= 0 && mom->second < 1)) {
-    diags.error(locOr(opt.argLocs, "momentum", opt.loc),
-                "'momentum' must be in [0, 1), got " +
-                    formatNumber(mom->second));
-    ok = false;
+  if (!ok)
+    return;
+  if (opt.name == "sgd" && opt.args.count("nesterov") &&
+      opt.args["nesterov"] == 1 &&
+      (opt.args.count("momentum") == 0 || opt.args["momentum"] == 0 ||
+       (opt.args.count("dampening") && opt.args["dampening"] != 0))) {
+    diags.error(locOr(opt.argLocs, "nesterov", opt.loc),
+                "nesterov momentum requires a momentum and zero dampening");
+    return;
   }
-  if (ok && mom == opt.args.end())
-    opt.args["momentum"] = 0.0;
+  for (const Arg &a : spec->args)
+    if (!std::isnan(a.dflt) && !opt.args.count(a.name))
+      opt.args[a.name] = a.dflt;
 }
 
 } // namespace
@@ -1039,8 +1127,8 @@ bool analyze(ast::Program &prog, DiagnosticEngine &diags,
     auto prev = modelNames.find(m.name);
     if (prev != modelNames.end()) {
       diags.error(m.loc, "redefinition of model '" + m.name + "'");
-      diags.note(prev->second, "previous definition of model '" + m.name +
-                                   "' is here");
+      diags.note(prev->second,
+                 "previous definition of model '" + m.name + "' is here");
     } else {
       modelNames[m.name] = m.loc;
     }

@@ -54,10 +54,32 @@ struct FuseOptimizerPass
       return train.emitError("cannot create '")
              << name << "': the name is taken";
 
-    double momentum = 0.0;
-    if (auto m = train.getHyper().getAs<FloatAttr>("momentum"))
-      momentum = m.getValueAsDouble();
-    bool nesterov = train.getHyper().get("nesterov") != nullptr;
+    DictionaryAttr hyper = train.getHyper();
+    auto hp = [&](StringRef key, double dflt) {
+      auto f = hyper.getAs<FloatAttr>(key);
+      return f ? f.getValueAsDouble() : dflt;
+    };
+    StringRef opt = train.getOptimizer();
+    // State buffers per parameter, in order (names as in torch.optim).
+    SmallVector<StringRef> slots;
+    if (opt == "sgd") {
+      if (hp("momentum", 0) > 0)
+        slots = {"momentum_buffer"};
+    } else if (opt == "adam" || opt == "adamw") {
+      slots = {"exp_avg", "exp_avg_sq"};
+      if (hp("amsgrad", 0) != 0)
+        slots.push_back("max_exp_avg_sq");
+    } else if (opt == "adagrad") {
+      slots = {"sum"};
+    } else if (opt == "rmsprop") {
+      slots = {"square_avg"};
+      if (hp("centered", 0) != 0)
+        slots.push_back("grad_avg");
+      if (hp("momentum", 0) > 0)
+        slots.push_back("momentum_buffer");
+    } else {
+      return train.emitError("unknown optimizer '") << opt << "'";
+    }
 
     auto step = cast<func::FuncOp>(grad->clone());
     step.setSymName(name);
@@ -78,18 +100,34 @@ struct FuseOptimizerPass
     OpBuilder b(step.getContext());
     Location loc = step.getLoc();
 
-    // Optimizer state: one momentum buffer per parameter, after the params.
-    SmallVector<unsigned> stateArgs;
-    if (momentum > 0.0) {
-      unsigned pos = paramArgs.empty() ? 0 : paramArgs.back() + 1;
-      for (auto [k, idx] : llvm::enumerate(paramArgs)) {
-        Type t = step.getArgument(idx).getType();
+    // Optimizer state after the params: the slots of each param in turn.
+    SmallVector<SmallVector<unsigned>> stateArgs(paramArgs.size());
+    unsigned pos = paramArgs.empty() ? 0 : paramArgs.back() + 1;
+    for (auto [k, idx] : llvm::enumerate(paramArgs)) {
+      Type t = step.getArgument(idx).getType();
+      for (StringRef slot : slots) {
         auto attrs = b.getDictionaryAttr(
-            b.getNamedAttr(kStateAttr, step.getArgAttr(idx, mdl::kParamAttr)));
-        if (failed(step.insertArgument(pos + k, t, attrs, loc)))
+            {b.getNamedAttr(kStateAttr, step.getArgAttr(idx, mdl::kParamAttr)),
+             b.getNamedAttr(kSlotAttr, b.getStringAttr(slot))});
+        if (failed(step.insertArgument(pos, t, attrs, loc)))
           return failure();
-        stateArgs.push_back(pos + k);
+        stateArgs[k].push_back(pos++);
       }
+    }
+    // The step counter (torch.optim's state['step']): a rank-0 i32 state
+    // buffer that the train step increments, for optimizers that need it.
+    bool needsStep = opt == "adam" || opt == "adamw" || opt == "adagrad" ||
+                     opt == "rmsprop" ||
+                     (opt == "sgd" && hp("dampening", 0) != 0);
+    int stepIdx = -1;
+    if (needsStep) {
+      stepIdx = pos;
+      auto t = RankedTensorType::get({}, b.getI32Type());
+      if (failed(step.insertArgument(
+              pos, t,
+              b.getDictionaryAttr(b.getNamedAttr(kStepAttr, b.getUnitAttr())),
+              loc)))
+        return failure();
     }
     // The learning rate, a scalar of the element type, last.
     Type elem =
@@ -101,8 +139,28 @@ struct FuseOptimizerPass
             loc)))
       return failure();
     Value lr = body.getArgument(lrIdx);
+    Value stepCount, newStep;
+    if (needsStep) {
+      b.setInsertionPointToStart(&body);
+      Value counter = body.getArgument(stepIdx);
+      Value old = tensor::ExtractOp::create(b, loc, counter, ValueRange{});
+      Value one = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 1);
+      Value next = arith::AddIOp::create(b, loc, old, one);
+      stepCount = arith::ExtSIOp::create(b, loc, b.getI64Type(), next);
+      newStep = tensor::FromElementsOp::create(b, loc, counter.getType(),
+                                               ValueRange{next});
+    }
 
-    SmallVector<Value> newParams, newState;
+    auto f64 = [&](StringRef key, double dflt) {
+      return b.getNamedAttr(key, b.getF64FloatAttr(hp(key, dflt)));
+    };
+    auto flag = [&](StringRef key, StringRef attr,
+                    SmallVectorImpl<NamedAttribute> &attrs) {
+      if (hp(key, 0) != 0)
+        attrs.push_back(b.getNamedAttr(attr, b.getUnitAttr()));
+    };
+    SmallVector<Value> newParams;
+    SmallVector<SmallVector<Value>> newState(paramArgs.size());
     for (auto [k, idx] : llvm::enumerate(paramArgs)) {
       Value param = body.getArgument(idx);
       Value g = ret.getOperand(k + 1);
@@ -113,23 +171,53 @@ struct FuseOptimizerPass
       } else {
         b.setInsertionPointToStart(&body);
       }
-      if (momentum > 0.0) {
-        auto upd = optim::SgdMomentumOp::create(
-            b, loc, param.getType(), param.getType(), param, g,
-            body.getArgument(stateArgs[k]), lr, b.getF64FloatAttr(momentum),
-            nesterov ? b.getUnitAttr() : UnitAttr());
-        newParams.push_back(upd.getNewParam());
-        newState.push_back(upd.getNewBuf());
+      SmallVector<Value> state;
+      for (unsigned a : stateArgs[k])
+        state.push_back(body.getArgument(a));
+      Operation *upd;
+      SmallVector<NamedAttribute> attrs;
+      if (opt == "sgd" && slots.empty()) {
+        upd = optim::SgdOp::create(b, loc, param.getType(), param, g, lr,
+                                   b.getF64FloatAttr(hp("weight_decay", 0)));
+      } else if (opt == "sgd") {
+        auto m = optim::SgdMomentumOp::create(
+            b, loc, param.getType(), param.getType(), param, g, state[0], lr,
+            stepCount, b.getF64FloatAttr(hp("momentum", 0)),
+            hp("nesterov", 0) != 0 ? b.getUnitAttr() : UnitAttr(),
+            b.getF64FloatAttr(hp("dampening", 0)),
+            b.getF64FloatAttr(hp("weight_decay", 0)));
+        upd = m;
+      } else if (opt == "adam" || opt == "adamw") {
+        attrs = {f64("beta1", 0.9), f64("beta2", 0.999), f64("eps", 1e-8),
+                 f64("weight_decay", opt == "adamw" ? 1e-2 : 0.0)};
+        flag("amsgrad", "amsgrad", attrs);
+        if (opt == "adamw")
+          attrs.push_back(b.getNamedAttr("decoupled", b.getUnitAttr()));
+        upd = optim::AdamOp::create(b, loc, param, g, state, lr, stepCount,
+                                    attrs);
+      } else if (opt == "adagrad") {
+        attrs = {f64("eps", 1e-10), f64("lr_decay", 0), f64("weight_decay", 0),
+                 f64("initial_accumulator_value", 0)};
+        upd = optim::AdagradOp::create(b, loc, param, g, state, lr, stepCount,
+                                       attrs);
       } else {
-        newParams.push_back(
-            optim::SgdOp::create(b, loc, param.getType(), param, g, lr)
-                .getResult());
+        attrs = {f64("alpha", 0.99), f64("eps", 1e-8), f64("weight_decay", 0),
+                 f64("momentum", 0)};
+        flag("centered", "centered", attrs);
+        upd = optim::RmspropOp::create(b, loc, param, g, state, lr, stepCount,
+                                       attrs);
       }
+      newParams.push_back(upd->getResult(0));
+      for (Value r : llvm::drop_begin(upd->getResults()))
+        newState[k].push_back(r);
     }
 
     SmallVector<Value> results{ret.getOperand(0)};
     results.append(newParams);
-    results.append(newState);
+    for (auto &st : newState)
+      results.append(st);
+    if (newStep)
+      results.push_back(newStep);
     b.setInsertionPoint(ret);
     func::ReturnOp::create(b, ret.getLoc(), results);
     ret.erase();
@@ -146,8 +234,12 @@ struct FuseOptimizerPass
     };
     for (auto [k, idx] : llvm::enumerate(paramArgs))
       inplace(1 + k, idx);
-    for (auto [k, idx] : llvm::enumerate(stateArgs))
-      inplace(1 + paramArgs.size() + k, idx);
+    unsigned res = 1 + paramArgs.size();
+    for (auto &st : stateArgs)
+      for (unsigned idx : st)
+        inplace(res++, idx);
+    if (newStep)
+      inplace(res++, stepIdx);
     return success();
   }
 

@@ -65,9 +65,10 @@ int adj_model_validate(const adj_model_info *info) {
     const adj_tensor_info *t = &info->state[i];
     if (check_tensor(info, t, "optimizer state") != 0)
       return -1;
-    if (t->dtype != info->dtype)
+    /* Float buffers (moments) and int32 counters (the step). */
+    if (t->dtype != info->dtype && t->dtype != ADJ_I32)
       return adj_set_error("model '%s': optimizer state %s has element type "
-                           "%s, expected %s",
+                           "%s, expected %s or i32",
                            m, tensor_name(t), adj_dtype_name(t->dtype),
                            adj_dtype_name(info->dtype));
   }

@@ -52,7 +52,7 @@ const char *kExampleAST = R"(model mlp
       ident logits: f32[128, 10]
       ident y: i32[128]
 train mlp
-  optimizer sgd(lr = 0.1, momentum = 0.9)
+  optimizer sgd(dampening = 0, lr = 0.1, momentum = 0.9, nesterov = 0, weight_decay = 0)
   batch 128
   epochs 5
   seed 1
@@ -132,7 +132,8 @@ TEST(FrontendSema, DefaultOutputAndMomentum) {
   EXPECT_NE(d.find("  output (default): f32[32, 3]\n    binary @: f32[32, 3]"),
             std::string::npos)
       << d;
-  EXPECT_NE(d.find("optimizer sgd(lr = 0.5, momentum = 0)"),
+  EXPECT_NE(d.find("optimizer sgd(dampening = 0, lr = 0.5, momentum = 0, nesterov = 0, "
+                   "weight_decay = 0)"),
             std::string::npos)
       << d;
 }
@@ -572,11 +573,12 @@ TEST(FrontendSema, TrainErrors) {
       {m + "train m { batch 4 }\n",
        "t.adj:4:1: error: train section for model 'm' has no 'optimizer' "
        "setting"},
-      {m + "train m { optimizer adam(lr = 1) }\n",
-       "t.adj:4:21: error: unknown optimizer 'adam'; known optimizers: sgd"},
+      {m + "train m { optimizer adamax(lr = 1) }\n",
+       "t.adj:4:21: error: unknown optimizer 'adamax'; known optimizers: sgd, "
+       "adam, adamw, adagrad, rmsprop"},
       {m + "train m { optimizer sgd(lr = 1, beta = 2) }\n",
        "t.adj:4:33: error: unknown argument 'beta' for optimizer 'sgd'; known "
-       "arguments: lr, momentum"},
+       "arguments: lr, momentum, dampening, weight_decay, nesterov"},
       {m + "train m { optimizer sgd }\n",
        "t.adj:4:21: error: optimizer 'sgd' requires argument 'lr'"},
       {m + "train m { optimizer sgd(momentum = 0.5) }\n",

@@ -40,30 +40,51 @@ LogicalResult ParamOp::verify() {
     return emitOpError("parameter type must have a static shape");
   size_t nargs = getInitArgs().size();
   int expected = llvm::StringSwitch<int>(getInit())
-                     .Cases({"zeros", "ones", "glorot_uniform",
-                             "glorot_normal", "he_uniform", "he_normal"},
+                     .Cases({"zeros", "ones", "glorot_uniform", "glorot_normal",
+                             "he_uniform", "he_normal"},
                             0)
                      .Cases({"uniform", "normal"}, 2)
                      .Default(-1);
   if (expected < 0)
     return emitOpError("unknown initializer '") << getInit() << "'";
   if (static_cast<int>(nargs) != expected)
-    return emitOpError("initializer '")
-           << getInit() << "' takes " << expected << " arguments, got "
-           << nargs;
+    return emitOpError("initializer '") << getInit() << "' takes " << expected
+                                        << " arguments, got " << nargs;
+  // The same constraints as the frontend: the runtime rejects these at init.
+  ArrayRef<double> args = getInitArgs();
+  if (getInit() == "uniform" && !(args[0] < args[1]))
+    return emitOpError("initializer 'uniform' requires low < high, got [")
+           << args[0] << ", " << args[1] << "]";
+  if (getInit() == "normal" && !(args[1] > 0))
+    return emitOpError("initializer 'normal' requires stddev > 0, got ")
+           << args[1];
   return success();
 }
 
 LogicalResult TrainOp::verify() {
-  if (getBatch() <= 0)
-    return emitOpError("batch must be positive, got ") << getBatch();
-  if (getEpochs() <= 0)
-    return emitOpError("epochs must be positive, got ") << getEpochs();
-  if (getOptimizer() != "sgd")
+  // The accessors return the values as unsigned; read them signed so that a
+  // negative batch or epoch count is rejected rather than wrapped.
+  int64_t batch = getBatchAttr().getInt();
+  int64_t epochs = getEpochsAttr().getInt();
+  if (batch <= 0)
+    return emitOpError("batch must be positive, got ") << batch;
+  if (epochs <= 0)
+    return emitOpError("epochs must be positive, got ") << epochs;
+  if (!llvm::is_contained({"sgd", "adam", "adamw", "adagrad", "rmsprop"},
+                          getOptimizer()))
     return emitOpError("unknown optimizer '") << getOptimizer() << "'";
   auto lr = getHyper().getAs<FloatAttr>("lr");
-  if (!lr || lr.getValueAsDouble() <= 0)
+  if (!lr || !(lr.getValueAsDouble() > 0))
     return emitOpError("optimizer needs a positive 'lr'");
+  // adjoint-fuse-optimizer turns a positive SGD momentum into
+  // optim.sgd_momentum, whose verifier requires [0, 1); reject bad values at
+  // the source.
+  Attribute m = getHyper().get("momentum");
+  if (m && getOptimizer() == "sgd") {
+    auto mf = dyn_cast<FloatAttr>(m);
+    if (!mf || !(mf.getValueAsDouble() >= 0.0 && mf.getValueAsDouble() < 1.0))
+      return emitOpError("'momentum' must be a float in [0, 1)");
+  }
   return success();
 }
 
@@ -81,12 +102,10 @@ static LogicalResult verifyBroadcastingOp(Operation *op) {
            << lhs << ", " << rhs << " -> " << res;
   auto shape = broadcastShapes(lhs.getShape(), rhs.getShape());
   if (!shape)
-    return op->emitOpError("cannot broadcast ")
-           << lhs << " and " << rhs;
+    return op->emitOpError("cannot broadcast ") << lhs << " and " << rhs;
   if (ArrayRef<int64_t>(*shape) != res.getShape())
     return op->emitOpError("result type ")
-           << res << " is not the broadcast shape of " << lhs << " and "
-           << rhs;
+           << res << " is not the broadcast shape of " << lhs << " and " << rhs;
   return success();
 }
 
@@ -160,8 +179,8 @@ LogicalResult BroadcastInDimOp::verify() {
     int64_t s = in.getDimSize(i);
     if (s != 1 && s != res.getDimSize(d))
       return emitOpError("operand dimension ")
-             << i << " (" << s << ") cannot broadcast to result dimension "
-             << d << " (" << res.getDimSize(d) << ")";
+             << i << " (" << s << ") cannot broadcast to result dimension " << d
+             << " (" << res.getDimSize(d) << ")";
   }
   if (in.getElementType() != res.getElementType())
     return emitOpError("element types differ");

@@ -34,6 +34,86 @@ LogicalResult SgdMomentumOp::verify() {
   double m = getMomentum().convertToDouble();
   if (!(m >= 0.0 && m < 1.0))
     return emitOpError("momentum must be in [0, 1), got ") << m;
+  if (getDampening().convertToDouble() != 0.0 && !getStep())
+    return emitOpError("dampening needs the step operand (the first step "
+                       "is not dampened)");
+  return verifyLearningRate(*this, getParam().getType(), getLr().getType());
+}
+
+/// Checks the state operands of a stateful update: `expected` buffers, each
+/// of the parameter's type.
+static LogicalResult verifyState(Operation *op, Value param, ValueRange state,
+                                 unsigned expected, const char *what) {
+  if (state.size() != expected)
+    return op->emitOpError("expects ") << expected << " state buffers (" << what
+                                       << "), got " << state.size();
+  for (Value s : state)
+    if (s.getType() != param.getType())
+      return op->emitOpError("state buffer type ")
+             << s.getType() << " differs from the parameter type "
+             << param.getType();
+  return success();
+}
+
+static LogicalResult verifyUnitInterval(Operation *op, const char *name,
+                                        double v) {
+  if (!(v >= 0.0 && v < 1.0))
+    return op->emitOpError("'") << name << "' must be in [0, 1), got " << v;
+  return success();
+}
+
+static LogicalResult verifyNonNegative(Operation *op, const char *name,
+                                       double v) {
+  if (!(v >= 0.0))
+    return op->emitOpError("'") << name << "' must be >= 0, got " << v;
+  return success();
+}
+
+LogicalResult AdamOp::verify() {
+  if (getParam().getType() != getGrad().getType())
+    return emitOpError("gradient type differs from the parameter type");
+  if (failed(verifyState(*this, getParam(), getState(), getAmsgrad() ? 3 : 2,
+                         getAmsgrad() ? "m, v, v_max" : "m, v")) ||
+      failed(
+          verifyUnitInterval(*this, "beta1", getBeta1().convertToDouble())) ||
+      failed(
+          verifyUnitInterval(*this, "beta2", getBeta2().convertToDouble())) ||
+      failed(verifyNonNegative(*this, "eps", getEps().convertToDouble())) ||
+      failed(verifyNonNegative(*this, "weight_decay",
+                               getWeightDecay().convertToDouble())))
+    return failure();
+  return verifyLearningRate(*this, getParam().getType(), getLr().getType());
+}
+
+LogicalResult AdagradOp::verify() {
+  if (getParam().getType() != getGrad().getType())
+    return emitOpError("gradient type differs from the parameter type");
+  if (failed(verifyState(*this, getParam(), getState(), 1, "sum")) ||
+      failed(verifyNonNegative(*this, "eps", getEps().convertToDouble())) ||
+      failed(verifyNonNegative(*this, "lr_decay",
+                               getLrDecay().convertToDouble())) ||
+      failed(verifyNonNegative(*this, "weight_decay",
+                               getWeightDecay().convertToDouble())) ||
+      failed(verifyNonNegative(*this, "initial_accumulator_value",
+                               getInitialAccumulatorValue().convertToDouble())))
+    return failure();
+  return verifyLearningRate(*this, getParam().getType(), getLr().getType());
+}
+
+LogicalResult RmspropOp::verify() {
+  if (getParam().getType() != getGrad().getType())
+    return emitOpError("gradient type differs from the parameter type");
+  double momentum = getMomentum().convertToDouble();
+  unsigned expected = 1 + (getCentered() ? 1 : 0) + (momentum > 0 ? 1 : 0);
+  if (failed(verifyState(*this, getParam(), getState(), expected,
+                         "v, then g_avg if centered, then buf if momentum")) ||
+      failed(
+          verifyUnitInterval(*this, "alpha", getAlpha().convertToDouble())) ||
+      failed(verifyUnitInterval(*this, "momentum", momentum)) ||
+      failed(verifyNonNegative(*this, "eps", getEps().convertToDouble())) ||
+      failed(verifyNonNegative(*this, "weight_decay",
+                               getWeightDecay().convertToDouble())))
+    return failure();
   return verifyLearningRate(*this, getParam().getType(), getLr().getType());
 }
 
