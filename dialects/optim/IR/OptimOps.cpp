@@ -26,7 +26,24 @@ static LogicalResult verifyLearningRate(Operation *op, Type tensorType,
   return success();
 }
 
+static LogicalResult verifyUnitInterval(Operation *op, const char *name,
+                                        double v) {
+  if (!(v >= 0.0 && v < 1.0))
+    return op->emitOpError("'") << name << "' must be in [0, 1), got " << v;
+  return success();
+}
+
+static LogicalResult verifyNonNegative(Operation *op, const char *name,
+                                       double v) {
+  if (!(v >= 0.0))
+    return op->emitOpError("'") << name << "' must be >= 0, got " << v;
+  return success();
+}
+
 LogicalResult SgdOp::verify() {
+  if (failed(verifyNonNegative(*this, "weight_decay",
+                               getWeightDecay().convertToDouble())))
+    return failure();
   return verifyLearningRate(*this, getParam().getType(), getLr().getType());
 }
 
@@ -34,7 +51,18 @@ LogicalResult SgdMomentumOp::verify() {
   double m = getMomentum().convertToDouble();
   if (!(m >= 0.0 && m < 1.0))
     return emitOpError("momentum must be in [0, 1), got ") << m;
-  if (getDampening().convertToDouble() != 0.0 && !getStep())
+  double dampening = getDampening().convertToDouble();
+  if (!(dampening >= 0.0 && dampening <= 1.0))
+    return emitOpError("'dampening' must be in [0, 1], got ") << dampening;
+  if (failed(verifyNonNegative(*this, "weight_decay",
+                               getWeightDecay().convertToDouble())))
+    return failure();
+  // As torch.optim.SGD (and the frontend): Nesterov needs a momentum and no
+  // dampening.
+  if (getNesterov() && (m <= 0.0 || dampening != 0.0))
+    return emitOpError("nesterov momentum requires a momentum and zero "
+                       "dampening");
+  if (dampening != 0.0 && !getStep())
     return emitOpError("dampening needs the step operand (the first step "
                        "is not dampened)");
   return verifyLearningRate(*this, getParam().getType(), getLr().getType());
@@ -52,20 +80,17 @@ static LogicalResult verifyState(Operation *op, Value param, ValueRange state,
       return op->emitOpError("state buffer type ")
              << s.getType() << " differs from the parameter type "
              << param.getType();
-  return success();
-}
-
-static LogicalResult verifyUnitInterval(Operation *op, const char *name,
-                                        double v) {
-  if (!(v >= 0.0 && v < 1.0))
-    return op->emitOpError("'") << name << "' must be in [0, 1), got " << v;
-  return success();
-}
-
-static LogicalResult verifyNonNegative(Operation *op, const char *name,
-                                       double v) {
-  if (!(v >= 0.0))
-    return op->emitOpError("'") << name << "' must be >= 0, got " << v;
+  // One updated buffer per state buffer, of the same type (result 0 is the
+  // parameter).
+  auto newState = op->getResults().drop_front();
+  if (newState.size() != state.size())
+    return op->emitOpError("expects one new state result per state buffer (")
+           << state.size() << "), got " << newState.size();
+  for (auto [s, n] : llvm::zip(state, newState))
+    if (s.getType() != n.getType())
+      return op->emitOpError("new state type ")
+             << n.getType() << " differs from the state buffer type "
+             << s.getType();
   return success();
 }
 
