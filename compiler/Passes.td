@@ -38,6 +38,7 @@ def AdjointFuseOptimizer : Pass<"adjoint-fuse-optimizer", "mlir::ModuleOp"> {
   ];
   let dependentDialects = ["adjoint::optim::OptimDialect",
                            "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
                            "mlir::tensor::TensorDialect"];
 }
 

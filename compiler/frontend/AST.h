@@ -132,13 +132,21 @@ struct OptimizerSpec {
   std::map<std::string, double> args;
   SrcLoc loc;
   std::map<std::string, SrcLoc> argLocs; // location of each argument name (added)
+  /// List-valued arguments (e.g. milestones = [30, 80]).
+  std::map<std::string, std::vector<double>> listArgs;
 };
+
+/// A learning-rate schedule or warm-up: `schedule cosine(t_max = 100)`,
+/// `warmup linear(total_iters = 50, start_factor = 0.1)`.
+using ScheduleSpec = OptimizerSpec;
 
 struct TrainConfig {
   std::string model; // name of the model it trains
   SrcLoc loc;        // location of the `train` keyword
   SrcLoc modelLoc;   // location of the model name (added)
   OptimizerSpec optimizer;
+  ScheduleSpec schedule, warmup;
+  bool hasSchedule = false, hasWarmup = false;
   int64_t batch = 32;
   int64_t epochs = 1;
   uint64_t seed = 0;

@@ -128,10 +128,9 @@ void printModel(const Model &m, std::ostream &os) {
     items.push_back({&p, nullptr, p.loc});
   for (const Let &l : m.lets)
     items.push_back({nullptr, &l, l.loc});
-  std::stable_sort(items.begin(), items.end(),
-                   [](const Item &a, const Item &b) {
-                     return locLess(a.loc, b.loc);
-                   });
+  std::stable_sort(
+      items.begin(), items.end(),
+      [](const Item &a, const Item &b) { return locLess(a.loc, b.loc); });
   for (const Item &it : items) {
     if (it.param) {
       const Param &p = *it.param;
@@ -166,18 +165,31 @@ void printModel(const Model &m, std::ostream &os) {
   }
 }
 
+void printSpec(const char *kw, const OptimizerSpec &spec, std::ostream &os) {
+  os << "  " << kw << ' ' << spec.name << '(';
+  bool first = true;
+  for (const auto &kv : spec.args) {
+    os << (first ? "" : ", ") << kv.first << " = " << formatNumber(kv.second);
+    first = false;
+  }
+  for (const auto &kv : spec.listArgs) {
+    os << (first ? "" : ", ") << kv.first << " = [";
+    for (size_t i = 0; i < kv.second.size(); ++i)
+      os << (i ? ", " : "") << formatNumber(kv.second[i]);
+    os << ']';
+    first = false;
+  }
+  os << ")\n";
+}
+
 void printTrain(const TrainConfig &t, std::ostream &os) {
   os << "train " << t.model << '\n';
-  if (t.hasOptimizer) {
-    os << "  optimizer " << t.optimizer.name << '(';
-    bool first = true;
-    for (const auto &kv : t.optimizer.args) {
-      os << (first ? "" : ", ") << kv.first << " = "
-         << formatNumber(kv.second);
-      first = false;
-    }
-    os << ")\n";
-  }
+  if (t.hasOptimizer)
+    printSpec("optimizer", t.optimizer, os);
+  if (t.hasSchedule)
+    printSpec("schedule", t.schedule, os);
+  if (t.hasWarmup)
+    printSpec("warmup", t.warmup, os);
   os << "  batch " << t.batch << '\n';
   os << "  epochs " << t.epochs << '\n';
   os << "  seed " << t.seed << '\n';

@@ -116,21 +116,51 @@ private:
       return number(loc);
     Tok kind;
     switch (c) {
-    case '(': kind = Tok::LParen; break;
-    case ')': kind = Tok::RParen; break;
-    case '[': kind = Tok::LBracket; break;
-    case ']': kind = Tok::RBracket; break;
-    case '{': kind = Tok::LBrace; break;
-    case '}': kind = Tok::RBrace; break;
-    case ',': kind = Tok::Comma; break;
-    case ':': kind = Tok::Colon; break;
-    case ';': kind = Tok::Semi; break;
-    case '=': kind = Tok::Equal; break;
-    case '@': kind = Tok::At; break;
-    case '+': kind = Tok::Plus; break;
-    case '-': kind = Tok::Minus; break;
-    case '*': kind = Tok::Star; break;
-    case '/': kind = Tok::Slash; break;
+    case '(':
+      kind = Tok::LParen;
+      break;
+    case ')':
+      kind = Tok::RParen;
+      break;
+    case '[':
+      kind = Tok::LBracket;
+      break;
+    case ']':
+      kind = Tok::RBracket;
+      break;
+    case '{':
+      kind = Tok::LBrace;
+      break;
+    case '}':
+      kind = Tok::RBrace;
+      break;
+    case ',':
+      kind = Tok::Comma;
+      break;
+    case ':':
+      kind = Tok::Colon;
+      break;
+    case ';':
+      kind = Tok::Semi;
+      break;
+    case '=':
+      kind = Tok::Equal;
+      break;
+    case '@':
+      kind = Tok::At;
+      break;
+    case '+':
+      kind = Tok::Plus;
+      break;
+    case '-':
+      kind = Tok::Minus;
+      break;
+    case '*':
+      kind = Tok::Star;
+      break;
+    case '/':
+      kind = Tok::Slash;
+      break;
     default: {
       advance();
       Token t = make(Tok::Error, loc, start);

@@ -452,8 +452,8 @@ void Parser::parseTrain(Program &prog) {
   while (is(Tok::Newline))
     consume();
   if (!is(Tok::LBrace)) {
-    errorHere("expected '{' after 'train " + abbreviate(t.model) +
-              "', found " + found());
+    errorHere("expected '{' after 'train " + abbreviate(t.model) + "', found " +
+              found());
     return syncToTopLevel();
   }
   SrcLoc lbrace = cur().loc;
@@ -478,14 +478,16 @@ void Parser::parseTrain(Program &prog) {
 
 bool Parser::parseTrainItem(TrainConfig &t,
                             std::map<std::string, SrcLoc> &seen) {
-  static const char *known = "'optimizer', 'batch', 'epochs' or 'seed'";
+  static const char *known =
+      "'optimizer', 'schedule', 'warmup', 'batch', 'epochs' or 'seed'";
   if (!is(Tok::Ident)) {
     errorHere(std::string("expected ") + known + ", found " + found());
     return false;
   }
   const std::string kw = cur().text;
   SrcLoc kwLoc = cur().loc;
-  if (kw != "optimizer" && kw != "batch" && kw != "epochs" && kw != "seed") {
+  if (kw != "optimizer" && kw != "schedule" && kw != "warmup" &&
+      kw != "batch" && kw != "epochs" && kw != "seed") {
     errorHere("unknown train setting '" + abbreviate(kw) + "'; expected " +
               known);
     return false;
@@ -511,24 +513,29 @@ bool Parser::parseTrainItem(TrainConfig &t,
   }
   if (kw == "seed") {
     int64_t seed = 0;
-    if (!parseIntSetting(kw, "seed must be a non-negative integer", true,
-                         seed))
+    if (!parseIntSetting(kw, "seed must be a non-negative integer", true, seed))
       return false;
     t.hasSeed = true;
     t.seed = static_cast<uint64_t>(seed);
     return true;
   }
 
-  // optimizer NAME [ '(' name '=' number, ... ')' ]
-  OptimizerSpec &opt = t.optimizer;
+  // optimizer|schedule|warmup NAME [ '(' name '=' value, ... ')' ] where a
+  // value is a number or (schedules only) a list of numbers.
+  OptimizerSpec &opt = kw == "optimizer"  ? t.optimizer
+                       : kw == "schedule" ? t.schedule
+                                          : t.warmup;
   if (!is(Tok::Ident)) {
-    errorHere("expected optimizer name after 'optimizer', found " + found());
+    errorHere("expected " + std::string(kw == "optimizer" ? "optimizer" : kw) +
+              " name after '" + kw + "', found " + found());
     return false;
   }
   opt.name = cur().text;
   opt.loc = cur().loc;
   consume();
-  t.hasOptimizer = true;
+  (kw == "optimizer"  ? t.hasOptimizer
+   : kw == "schedule" ? t.hasSchedule
+                      : t.hasWarmup) = true;
   if (!is(Tok::LParen))
     return true;
   SrcLoc lparen = cur().loc;
@@ -545,25 +552,48 @@ bool Parser::parseTrainItem(TrainConfig &t,
     SrcLoc argLoc = cur().loc;
     consume(); // name
     consume(); // '='
-    double v;
-    if (!parseSignedNumber(v, "expected a number for optimizer argument '" +
-                                  abbreviate(name) + "', found "))
+    double v = 0;
+    bool isList = false;
+    std::vector<double> list;
+    if (is(Tok::LBracket) && kw != "optimizer") {
+      isList = true;
+      consume();
+      while (!is(Tok::RBracket)) {
+        double e;
+        if (!parseSignedNumber(e, "expected a number in the list of '" +
+                                      abbreviate(name) + "', found "))
+          return false;
+        list.push_back(e);
+        if (is(Tok::Comma))
+          consume();
+        else if (!is(Tok::RBracket)) {
+          errorHere("expected ',' or ']' in a list, found " + found());
+          return false;
+        }
+      }
+      consume();
+    } else if (!parseSignedNumber(v, "expected a number for " + kw +
+                                         " argument '" + abbreviate(name) +
+                                         "', found ")) {
       return false;
+    }
     auto prev = opt.argLocs.find(name);
     if (prev != opt.argLocs.end()) {
       diags.error(argLoc, "duplicate optimizer argument '" + name + "'");
       diags.note(prev->second, "previous value of '" + name + "' is here");
       return false;
     }
-    opt.args[name] = v;
+    if (isList)
+      opt.listArgs[name] = list;
+    else
+      opt.args[name] = v;
     opt.argLocs[name] = argLoc;
     if (is(Tok::Comma)) {
       consume();
       continue;
     }
     if (!is(Tok::RParen)) {
-      errorHere("expected ',' or ')' in optimizer arguments, found " +
-                found());
+      errorHere("expected ',' or ')' in optimizer arguments, found " + found());
       diags.note(lparen, "to match this '('");
       return false;
     }

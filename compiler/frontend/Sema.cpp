@@ -945,6 +945,108 @@ SrcLoc locOr(const std::map<std::string, SrcLoc> &locs, const std::string &k,
   return it == locs.end() ? fallback : it->second;
 }
 
+/// Learning-rate schedules (torch.optim.lr_scheduler, stepped once per
+/// optimizer step) and the linear warm-up. Fills in defaults.
+void checkSchedule(ScheduleSpec &s, bool warmup, DiagnosticEngine &diags) {
+  struct Arg {
+    const char *name;
+    double dflt; // NaN: required
+    bool positive;
+    bool integer;
+    bool list = false;
+  };
+  const double req = std::nan("");
+  struct Kind {
+    const char *name;
+    std::vector<Arg> args;
+  };
+  const std::vector<Kind> schedules = {
+      {"constant", {}},
+      {"step", {{"step_size", req, true, true}, {"gamma", 0.1, true, false}}},
+      {"multistep",
+       {{"milestones", req, true, true, true}, {"gamma", 0.1, true, false}}},
+      {"exponential", {{"gamma", req, true, false}}},
+      {"cosine", {{"t_max", req, true, true}, {"eta_min", 0, false, false}}},
+      {"cosine_restarts",
+       {{"t_0", req, true, true},
+        {"t_mult", 1, true, true},
+        {"eta_min", 0, false, false}}},
+      {"onecycle",
+       {{"max_lr", req, true, false},
+        {"total_steps", req, true, true},
+        {"pct_start", 0.3, true, false},
+        {"div_factor", 25, true, false},
+        {"final_div_factor", 1e4, true, false}}},
+  };
+  const std::vector<Kind> warmups = {{"linear",
+                                      {{"total_iters", req, true, true},
+                                       {"start_factor", 1.0 / 3.0, true, false},
+                                       {"end_factor", 1.0, true, false}}}};
+  const std::vector<Kind> &table = warmup ? warmups : schedules;
+  const char *what = warmup ? "warm-up" : "schedule";
+  const Kind *kind = nullptr;
+  std::string known;
+  for (const Kind &k : table) {
+    known += (known.empty() ? "" : ", ") + std::string(k.name);
+    if (s.name == k.name)
+      kind = &k;
+  }
+  if (!kind) {
+    diags.error(s.loc, std::string("unknown ") + what + " '" +
+                           abbreviate(s.name) + "'; known: " + known);
+    return;
+  }
+  auto argLoc = [&](const std::string &n) {
+    auto it = s.argLocs.find(n);
+    return it == s.argLocs.end() ? s.loc : it->second;
+  };
+  for (const auto &kv : s.argLocs)
+    if (std::none_of(kind->args.begin(), kind->args.end(),
+                     [&](const Arg &a) { return kv.first == a.name; })) {
+      diags.error(kv.second, "unknown argument '" + abbreviate(kv.first) +
+                                 "' for " + what + " '" + s.name + "'");
+      return;
+    }
+  for (const Arg &a : kind->args) {
+    bool given = a.list ? s.listArgs.count(a.name) : s.args.count(a.name);
+    if (s.argLocs.count(a.name) && !given) {
+      diags.error(argLoc(a.name), "'" + std::string(a.name) +
+                                      (a.list ? "' must be a list of numbers"
+                                              : "' must be a number"));
+      return;
+    }
+    if (!given) {
+      if (std::isnan(a.dflt)) {
+        diags.error(s.loc, std::string(what) + " '" + s.name +
+                               "' requires argument '" + a.name + "'");
+        return;
+      }
+      s.args[a.name] = a.dflt;
+      continue;
+    }
+    std::vector<double> values =
+        a.list ? s.listArgs[a.name] : std::vector<double>{s.args[a.name]};
+    double prev = -1;
+    for (double v : values) {
+      bool bad = !std::isfinite(v) || (a.positive ? !(v > 0) : !(v >= 0)) ||
+                 (a.integer && v != std::floor(v)) || (a.list && v <= prev);
+      if (bad) {
+        diags.error(argLoc(a.name),
+                    "'" + std::string(a.name) + "' must be " +
+                        (a.list ? "increasing " : "") +
+                        (a.positive ? "positive" : "non-negative") +
+                        (a.integer ? " integers" : "") + ", got " +
+                        formatNumber(v));
+        return;
+      }
+      prev = v;
+    }
+  }
+  if (s.name == "onecycle" &&
+      !(s.args["pct_start"] > 0 && s.args["pct_start"] < 1))
+    diags.error(argLoc("pct_start"), "'pct_start' must be in (0, 1)");
+}
+
 void checkTrain(TrainConfig &t, const Program &prog, DiagnosticEngine &diags,
                 std::map<std::string, SrcLoc> &trained) {
   if (!prog.findModel(t.model)) {
@@ -1097,6 +1199,10 @@ void checkTrain(TrainConfig &t, const Program &prog, DiagnosticEngine &diags,
   for (const Arg &a : spec->args)
     if (!std::isnan(a.dflt) && !opt.args.count(a.name))
       opt.args[a.name] = a.dflt;
+  if (t.hasSchedule)
+    checkSchedule(t.schedule, false, diags);
+  if (t.hasWarmup)
+    checkSchedule(t.warmup, true, diags);
 }
 
 } // namespace

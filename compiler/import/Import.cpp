@@ -271,12 +271,27 @@ OwningOpRef<ModuleOp> Importer::run() {
   }
   if (!hyper.get("lr"))
     hyper.set("lr", b.getF64FloatAttr(lr));
+  auto specDict = [&](const ast::ScheduleSpec &spec) {
+    NamedAttrList attrs;
+    attrs.set("kind", b.getStringAttr(spec.name));
+    for (auto &[k, v] : spec.args)
+      attrs.set(k, b.getF64FloatAttr(v));
+    for (auto &[k, v] : spec.listArgs) {
+      SmallVector<Attribute> elems;
+      for (double e : v)
+        elems.push_back(b.getF64FloatAttr(e));
+      attrs.set(k, b.getArrayAttr(elems));
+    }
+    return attrs.getDictionary(ctx);
+  };
   mdl::TrainOp::create(
       b, loc(train ? train->loc : model.loc),
       FlatSymbolRefAttr::get(ctx, model.name), b.getStringAttr(optimizer),
       hyper.getDictionary(ctx), b.getI64IntegerAttr(batch),
       b.getI64IntegerAttr(train && train->hasEpochs ? train->epochs : 1),
-      b.getI64IntegerAttr(train && train->hasSeed ? int64_t(train->seed) : 0));
+      b.getI64IntegerAttr(train && train->hasSeed ? int64_t(train->seed) : 0),
+      train && train->hasSchedule ? specDict(train->schedule) : nullptr,
+      train && train->hasWarmup ? specDict(train->warmup) : nullptr);
 
   // The loss function: every input, the row mask.
   SmallVector<const ast::Input *> all;

@@ -9,6 +9,8 @@
 
 #include "compiler/Passes.h"
 
+#include <cmath>
+
 namespace adjoint {
 #define GEN_PASS_DEF_ADJOINTFUSEOPTIMIZER
 #include "compiler/Passes.h.inc"
@@ -32,6 +34,125 @@ Operation *lastDependency(Block &block, Value param, Value grad) {
       last = user;
   }
   return last;
+}
+
+/// Builds f64 scalar arithmetic for the learning-rate schedule.
+struct F64 {
+  OpBuilder &b;
+  Location loc;
+  Value c(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF64FloatAttr(v));
+  }
+  Value add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
+  Value div(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
+  Value pow(Value x, Value y) { return math::PowFOp::create(b, loc, x, y); }
+  Value floor(Value x) { return math::FloorOp::create(b, loc, x); }
+  Value log(Value x) { return math::LogOp::create(b, loc, x); }
+  Value cos(Value x) { return math::CosOp::create(b, loc, x); }
+  Value select(Value cond, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, cond, x, y);
+  }
+  Value lt(Value x, Value y) {
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, y);
+  }
+  Value le(Value x, Value y) {
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, x, y);
+  }
+  /// `end + (start - end) / 2 * (1 + cos(pi * pct))`.
+  Value annealCos(Value start, Value end, Value pct) {
+    Value wave = add(c(1.0), cos(mul(c(M_PI), pct)));
+    return add(end, mul(div(sub(start, end), c(2.0)), wave));
+  }
+};
+
+double getF64(DictionaryAttr d, StringRef key, double dflt = 0.0) {
+  auto f = d ? d.getAs<FloatAttr>(key) : FloatAttr();
+  return f ? f.getValueAsDouble() : dflt;
+}
+
+/// The learning rate of step `step` (1-based, i64) from the base rate `lr`:
+/// torch.optim.lr_scheduler's value after step - 1 scheduler steps, with a
+/// warm-up applied as SequentialLR([LinearLR, schedule], [total_iters]).
+Value scheduledLr(OpBuilder &b, Location loc, Value lr, Value step,
+                  DictionaryAttr sched, DictionaryAttr warm) {
+  F64 f{b, loc};
+  Type elem = lr.getType();
+  Value base =
+      elem.isF64()
+          ? lr
+          : arith::ExtFOp::create(b, loc, b.getF64Type(), lr).getResult();
+  Value k =
+      f.sub(arith::SIToFPOp::create(b, loc, b.getF64Type(), step), f.c(1.0));
+  auto mainAt = [&](Value kk) -> Value {
+    StringRef kind =
+        sched ? sched.getAs<StringAttr>("kind").getValue() : "constant";
+    if (kind == "step")
+      return f.mul(base,
+                   f.pow(f.c(getF64(sched, "gamma", 0.1)),
+                         f.floor(f.div(kk, f.c(getF64(sched, "step_size"))))));
+    if (kind == "multistep") {
+      Value count = f.c(0.0);
+      if (auto ms = sched.getAs<ArrayAttr>("milestones"))
+        for (Attribute m : ms) {
+          Value reached = f.le(f.c(cast<FloatAttr>(m).getValueAsDouble()), kk);
+          count = f.add(count, f.select(reached, f.c(1.0), f.c(0.0)));
+        }
+      return f.mul(base, f.pow(f.c(getF64(sched, "gamma", 0.1)), count));
+    }
+    if (kind == "exponential")
+      return f.mul(base, f.pow(f.c(getF64(sched, "gamma")), kk));
+    if (kind == "cosine") {
+      Value eta = f.c(getF64(sched, "eta_min"));
+      return f.annealCos(base, eta, f.div(kk, f.c(getF64(sched, "t_max"))));
+    }
+    if (kind == "cosine_restarts") {
+      double t0 = getF64(sched, "t_0"), tm = getF64(sched, "t_mult", 1);
+      Value eta = f.c(getF64(sched, "eta_min"));
+      Value tcur, ti;
+      if (tm == 1.0) {
+        tcur = f.sub(kk, f.mul(f.c(t0), f.floor(f.div(kk, f.c(t0)))));
+        ti = f.c(t0);
+      } else {
+        Value x = f.add(f.mul(f.div(kk, f.c(t0)), f.c(tm - 1)), f.c(1.0));
+        Value n = f.floor(f.div(f.log(x), f.c(std::log(tm))));
+        Value tmn = f.pow(f.c(tm), n);
+        tcur =
+            f.sub(kk, f.div(f.mul(f.c(t0), f.sub(tmn, f.c(1.0))), f.c(tm - 1)));
+        ti = f.mul(f.c(t0), tmn);
+      }
+      return f.annealCos(base, eta, f.div(tcur, ti));
+    }
+    if (kind == "onecycle") {
+      double maxLr = getF64(sched, "max_lr");
+      double total = getF64(sched, "total_steps");
+      double initial = maxLr / getF64(sched, "div_factor", 25);
+      double minLr = initial / getF64(sched, "final_div_factor", 1e4);
+      double end1 = getF64(sched, "pct_start", 0.3) * total - 1;
+      double end2 = total - 1;
+      Value up = f.annealCos(f.c(initial), f.c(maxLr), f.div(kk, f.c(end1)));
+      Value down = f.annealCos(f.c(maxLr), f.c(minLr),
+                               f.div(f.sub(kk, f.c(end1)), f.c(end2 - end1)));
+      return f.select(f.le(kk, f.c(end1)), up, down);
+    }
+    return base; // constant
+  };
+  Value result;
+  if (warm) {
+    double w = getF64(warm, "total_iters");
+    double start = getF64(warm, "start_factor", 1.0 / 3.0);
+    double end = getF64(warm, "end_factor", 1.0);
+    Value factor = f.add(f.c(start), f.mul(f.c((end - start) / w), k));
+    Value warming = f.lt(k, f.c(w));
+    Value after = f.select(warming, f.c(0.0), f.sub(k, f.c(w)));
+    result = f.select(warming, f.mul(base, factor), mainAt(after));
+  } else {
+    result = mainAt(k);
+  }
+  if (elem.isF64())
+    return result;
+  return arith::TruncFOp::create(b, loc, elem, result);
 }
 
 struct FuseOptimizerPass
@@ -116,8 +237,9 @@ struct FuseOptimizerPass
     }
     // The step counter (torch.optim's state['step']): a rank-0 i32 state
     // buffer that the train step increments, for optimizers that need it.
+    bool scheduled = train.getSchedule() || train.getWarmup();
     bool needsStep = opt == "adam" || opt == "adamw" || opt == "adagrad" ||
-                     opt == "rmsprop" ||
+                     opt == "rmsprop" || scheduled ||
                      (opt == "sgd" && hp("dampening", 0) != 0);
     int stepIdx = -1;
     if (needsStep) {
@@ -149,6 +271,10 @@ struct FuseOptimizerPass
       stepCount = arith::ExtSIOp::create(b, loc, b.getI64Type(), next);
       newStep = tensor::FromElementsOp::create(b, loc, counter.getType(),
                                                ValueRange{next});
+      if (scheduled)
+        lr = scheduledLr(b, loc, lr, stepCount,
+                         train.getSchedule().value_or(DictionaryAttr()),
+                         train.getWarmup().value_or(DictionaryAttr()));
     }
 
     auto f64 = [&](StringRef key, double dflt) {

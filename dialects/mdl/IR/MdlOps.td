@@ -46,7 +46,10 @@ def Mdl_TrainOp : Mdl_Op<"train"> {
   let summary = "training configuration of a model";
   let description = [{
     The `train` section of a model: the loss function to minimize (`model`),
-    the optimizer and its hyper-parameters, batch size, epochs and seed.
+    the optimizer and its hyper-parameters, the learning-rate schedule and
+    warm-up (a `kind` and the arguments of torch.optim.lr_scheduler's
+    counterpart, stepped once per optimizer step), batch size, epochs and
+    seed.
 
     ```mlir
     mdl.train @mlp optimizer "sgd" {lr = 1.0e-01 : f64, momentum = 0.0 : f64}
@@ -55,10 +58,12 @@ def Mdl_TrainOp : Mdl_Op<"train"> {
   }];
   let arguments = (ins FlatSymbolRefAttr:$model, StrAttr:$optimizer,
                        DictionaryAttr:$hyper, I64Attr:$batch, I64Attr:$epochs,
-                       I64Attr:$seed);
+                       I64Attr:$seed, OptionalAttr<DictionaryAttr>:$schedule,
+                       OptionalAttr<DictionaryAttr>:$warmup);
   let assemblyFormat = [{
-    $model `optimizer` $optimizer $hyper `batch` $batch `epochs` $epochs
-    `seed` $seed attr-dict
+    $model `optimizer` $optimizer $hyper (`schedule` $schedule^)?
+    (`warmup` $warmup^)? `batch` $batch `epochs` $epochs `seed` $seed
+    attr-dict
   }];
   let hasVerifier = 1;
 }

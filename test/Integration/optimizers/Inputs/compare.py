@@ -1,7 +1,8 @@
-"""Trains a small MLP with every optimizer configuration in Adjoint and in
-torch.optim from the same initial parameters and data, and requires the
-parameters to agree within 1e-5 (relative to the parameter scale) after
-100 steps.
+"""Trains a small MLP with every optimizer configuration and learning-rate
+schedule in Adjoint and in torch.optim (+ torch.optim.lr_scheduler, stepped
+after every optimizer step) from the same initial parameters and data, and
+requires the parameters to agree within 1e-5 (relative to the parameter
+scale) after 100 steps.
 
 usage: compare.py ADJOINT CC RT_INCLUDE RT_LIB WORKDIR
 """
@@ -9,10 +10,13 @@ import os
 import subprocess
 import sys
 
+import warnings
+
 import numpy as np
 import torch
 
 ADJOINT, CC, RT_INCLUDE, RT_LIB, WORK = sys.argv[1:6]
+warnings.filterwarnings("ignore", category=UserWarning)
 HERE = os.path.dirname(os.path.abspath(__file__))
 STEPS, BATCH, FEATURES, HIDDEN, CLASSES = 100, 16, 8, 16, 4
 
@@ -62,6 +66,49 @@ CONFIGS = [
      lambda p: torch.optim.RMSprop(p, lr=0.005, momentum=0.5, centered=True)),
 ]
 
+S = torch.optim.lr_scheduler
+
+
+def sequential(opt, warm, main):
+    return S.SequentialLR(opt, [warm, main], milestones=[warm.total_iters])
+
+
+# Learning-rate schedules, stepped once per optimizer step (optimizer text
+# including the schedule, torch constructor returning (optimizer, scheduler)).
+SCHEDULES = [
+    ("sgd(lr = 0.1)  schedule step(step_size = 30, gamma = 0.5)",
+     lambda p: (lambda o: (o, S.StepLR(o, 30, 0.5)))(torch.optim.SGD(p, lr=0.1))),
+    ("sgd(lr = 0.1)  schedule multistep(milestones = [20, 50, 70], gamma = 0.3)",
+     lambda p: (lambda o: (o, S.MultiStepLR(o, [20, 50, 70], 0.3)))(
+         torch.optim.SGD(p, lr=0.1))),
+    ("sgd(lr = 0.1)  schedule exponential(gamma = 0.98)",
+     lambda p: (lambda o: (o, S.ExponentialLR(o, 0.98)))(torch.optim.SGD(p, lr=0.1))),
+    ("sgd(lr = 0.1)  schedule cosine(t_max = 60, eta_min = 0.01)",
+     lambda p: (lambda o: (o, S.CosineAnnealingLR(o, 60, 0.01)))(
+         torch.optim.SGD(p, lr=0.1))),
+    ("sgd(lr = 0.1)  schedule cosine_restarts(t_0 = 10, t_mult = 2, eta_min = 0.001)",
+     lambda p: (lambda o: (o, S.CosineAnnealingWarmRestarts(o, 10, 2, 0.001)))(
+         torch.optim.SGD(p, lr=0.1))),
+    ("sgd(lr = 0.1)  schedule cosine_restarts(t_0 = 15)",
+     lambda p: (lambda o: (o, S.CosineAnnealingWarmRestarts(o, 15)))(
+         torch.optim.SGD(p, lr=0.1))),
+    ("sgd(lr = 0.1)  schedule onecycle(max_lr = 0.3, total_steps = 100)",
+     lambda p: (lambda o: (o, S.OneCycleLR(o, 0.3, total_steps=100,
+                                           cycle_momentum=False)))(
+         torch.optim.SGD(p, lr=0.1))),
+    ("sgd(lr = 0.1)  warmup linear(total_iters = 10, start_factor = 0.1)",
+     lambda p: (lambda o: (o, S.LinearLR(o, 0.1, total_iters=10)))(
+         torch.optim.SGD(p, lr=0.1))),
+    ("sgd(lr = 0.1)  warmup linear(total_iters = 10, start_factor = 0.1)  schedule cosine(t_max = 90)",
+     lambda p: (lambda o: (o, sequential(o, S.LinearLR(o, 0.1, total_iters=10),
+                                         S.CosineAnnealingLR(o, 90))))(
+         torch.optim.SGD(p, lr=0.1))),
+    ("adam(lr = 0.01)  warmup linear(total_iters = 20)  schedule step(step_size = 25, gamma = 0.5)",
+     lambda p: (lambda o: (o, sequential(o, S.LinearLR(o, 1 / 3, total_iters=20),
+                                         S.StepLR(o, 25, 0.5))))(
+         torch.optim.Adam(p, lr=0.01))),
+]
+
 SHAPES = [(FEATURES, HIDDEN), (HIDDEN,), (HIDDEN, CLASSES), (CLASSES,)]
 
 
@@ -85,7 +132,8 @@ def main():
             f.write(ys[s].tobytes())
     worst_all = 0.0
     failures = 0
-    for i, (text, make) in enumerate(CONFIGS):
+    configs = [(t, lambda p, m=m: (m(p), None)) for t, m in CONFIGS] + SCHEDULES
+    for i, (text, make) in enumerate(configs):
         d = os.path.join(WORK, "c%d" % i)
         os.makedirs(d, exist_ok=True)
         src = os.path.join(d, "net.adj")
@@ -106,7 +154,7 @@ def main():
         got = split(np.fromfile(final, dtype=np.float32))
 
         params = [torch.tensor(p, requires_grad=True) for p in p0]
-        opt = make(params)
+        opt, sched = make(params)
         for s in range(STEPS):
             x = torch.from_numpy(xs[s])
             y = torch.from_numpy(ys[s].astype(np.int64))
@@ -115,6 +163,8 @@ def main():
             opt.zero_grad()
             loss.backward()
             opt.step()
+            if sched:
+                sched.step()
         worst = 0.0
         for name, a, t in zip(["w1", "b1", "w2", "b2"], got, params):
             t = t.detach().numpy()
@@ -124,10 +174,10 @@ def main():
         ok = worst <= 1e-5 and moved > 1e-3
         failures += not ok
         worst_all = max(worst_all, worst)
-        print("%-4s %-90s max rel diff %.2e (params moved %.3f)" %
+        print("%-4s %-100s max rel diff %.2e (params moved %.3f)" %
               ("ok" if ok else "FAIL", text, worst, moved))
-    print("%d of %d optimizer configurations match torch.optim (worst %.2e)" %
-          (len(CONFIGS) - failures, len(CONFIGS), worst_all))
+    print("%d of %d optimizer and schedule configurations match torch.optim "
+          "(worst %.2e)" % (len(configs) - failures, len(configs), worst_all))
     return 1 if failures else 0
 
 
