@@ -25,7 +25,7 @@
 #include ADJ_MODEL_HEADER
 
 #define ADJ_DEFAULT_DATA_DIR "/usr/share/datasets/fashion-mnist"
-#define ADJ_DEFAULT_TOL 1e-5
+#define ADJ_DEFAULT_TOL 1e-6
 
 static void usage(FILE *out, const char *prog, const adj_model_info *info) {
   fprintf(out,
@@ -39,14 +39,24 @@ static void usage(FILE *out, const char *prog, const adj_model_info *info) {
           "  --seed S      seed for initialization and shuffling (default "
           "%llu)\n"
           "  --limit N     use only the first N training samples\n"
-          "  --check       check gradients against finite differences instead "
-          "of training (needs an f64 model; exit status 0 if they match)\n"
-          "  --tol X       gradient check tolerance (default %g)\n"
+          "  --save-params FILE\n"
+          "                after training, write every parameter to FILE: "
+          "declaration\n"
+          "                order, raw little-endian %s values, concatenated "
+          "(written\n"
+          "                to FILE.tmp, then renamed)\n"
+          "  --check       check gradients against finite differences "
+          "instead of\n"
+          "                training (needs an f64 model; exit status 0 if "
+          "they match)\n"
+          "  --tol X       gradient check tolerance on the noise-adjusted "
+          "relative\n"
+          "                error (default %g)\n"
           "  --quiet       do not print per-epoch progress\n"
           "  --help        print this help\n",
           prog, info->name ? info->name : "<unnamed>", ADJ_DEFAULT_DATA_DIR,
           (long long)info->epochs, info->lr, (unsigned long long)info->seed,
-          ADJ_DEFAULT_TOL);
+          adj_dtype_name(info->dtype), ADJ_DEFAULT_TOL);
 }
 
 static int fail(const char *msg) {
@@ -91,6 +101,91 @@ static int parse_f64(const char *opt, const char *s, double *out) {
   return 0;
 }
 
+/* --save-params: the parameters are written to "<path>.tmp", which is
+   renamed to `path` once complete, so `path` never holds a partial file. The
+   temporary file is created before training so that an unwritable path
+   fails at once. */
+typedef struct {
+  const char *path;
+  char *tmp;
+  FILE *file;
+} params_file;
+
+static int params_file_open(params_file *pf, const char *path) {
+  size_t len = strlen(path);
+  pf->path = path;
+  pf->file = NULL;
+  pf->tmp = malloc(len + sizeof ".tmp");
+  if (!pf->tmp)
+    return adj_set_error("%s: out of memory", path);
+  memcpy(pf->tmp, path, len);
+  memcpy(pf->tmp + len, ".tmp", sizeof ".tmp");
+  pf->file = fopen(pf->tmp, "wb");
+  if (!pf->file) {
+    adj_set_error("%s: cannot open for writing: %s", pf->tmp,
+                  strerror(errno));
+    free(pf->tmp);
+    pf->tmp = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+/* Closes and removes the temporary file (no-op if not open). */
+static void params_file_discard(params_file *pf) {
+  if (pf->file) {
+    fclose(pf->file);
+    remove(pf->tmp);
+    pf->file = NULL;
+  }
+  free(pf->tmp);
+  pf->tmp = NULL;
+}
+
+/* Writes every parameter of `t` (declaration order, raw little-endian
+   elements of the model's dtype, concatenated), then renames the temporary
+   file to the final path. Discards the temporary file on failure. */
+static int params_file_commit(params_file *pf, const adj_trainer *t) {
+  const adj_model_info *info = t->info;
+  size_t esize = adj_dtype_size(info->dtype);
+  const uint16_t probe = 1;
+  int little = *(const unsigned char *)&probe == 1;
+  int ok = 1;
+  for (int i = 0; i < info->num_params && ok; ++i) {
+    const unsigned char *p = t->params[i];
+    size_t bytes = (size_t)info->params[i].tensor.numel * esize;
+    if (little) {
+      ok = fwrite(p, 1, bytes, pf->file) == bytes;
+      continue;
+    }
+    for (size_t k = 0; k < bytes && ok; k += esize) {
+      unsigned char e[8];
+      for (size_t b = 0; b < esize; ++b)
+        e[b] = p[k + esize - 1 - b];
+      ok = fwrite(e, 1, esize, pf->file) == esize;
+    }
+  }
+  int err = ok ? 0 : errno;
+  FILE *f = pf->file;
+  pf->file = NULL;
+  if (fclose(f) != 0 && ok) {
+    ok = 0;
+    err = errno;
+  }
+  if (!ok) {
+    adj_set_error("%s: write error: %s", pf->tmp, strerror(err));
+    remove(pf->tmp);
+    return -1;
+  }
+  if (rename(pf->tmp, pf->path) != 0) {
+    adj_set_error("%s: cannot move %s into place: %s", pf->path, pf->tmp,
+                  strerror(errno));
+    remove(pf->tmp);
+    return -1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const adj_model_info *info = &ADJ_MODEL_INFO;
   const char *prog = argc > 0 ? argv[0] : "trainer";
@@ -99,6 +194,7 @@ int main(int argc, char **argv) {
   double lr = info->lr;
   uint64_t seed = info->seed;
   int64_t limit = 0;
+  const char *save_path = NULL;
   double tol = ADJ_DEFAULT_TOL;
   int check = 0, quiet = 0;
 
@@ -117,8 +213,9 @@ int main(int argc, char **argv) {
       continue;
     }
     /* Options with a value: "--opt VALUE" or "--opt=VALUE". */
-    static const char *const with_value[] = {"--data", "--epochs", "--lr",
-                                             "--seed", "--limit",  "--tol"};
+    static const char *const with_value[] = {
+        "--data", "--epochs", "--lr", "--seed", "--limit", "--tol",
+        "--save-params"};
     const char *opt = NULL, *val = NULL;
     for (size_t k = 0; k < sizeof with_value / sizeof *with_value; ++k) {
       size_t n = strlen(with_value[k]);
@@ -152,10 +249,17 @@ int main(int argc, char **argv) {
       rc = parse_i64(opt, val, 1, &limit);
     else if (!strcmp(opt, "--tol"))
       rc = parse_f64(opt, val, &tol);
+    else if (!strcmp(opt, "--save-params")) {
+      if (val[0] == '\0')
+        rc = adj_set_error("%s: expected a file name", opt);
+      save_path = val;
+    }
     if (rc != 0)
       return fail(adj_last_error());
   }
 
+  if (check && save_path)
+    return fail("--save-params cannot be used with --check");
   if (check) {
     double worst = 0.0;
     int rc = adj_check_gradients(info, seed, tol, stdout, &worst);
@@ -166,17 +270,19 @@ int main(int argc, char **argv) {
 
   if (adj_model_validate(info) != 0)
     return fail(adj_last_error());
+  params_file saved;
+  memset(&saved, 0, sizeof saved);
+  if (save_path && params_file_open(&saved, save_path) != 0)
+    return fail(adj_last_error());
   adj_dataset train, test;
+  memset(&train, 0, sizeof train);
   memset(&test, 0, sizeof test);
-  if (adj_dataset_load_fashion_mnist(data_dir, 1, info->dtype, &train) != 0)
-    return fail(adj_last_error());
-  if (adj_dataset_load_fashion_mnist(data_dir, 0, info->dtype, &test) != 0) {
-    adj_dataset_free(&train);
-    return fail(adj_last_error());
-  }
   int status = 1;
   adj_trainer t;
   memset(&t, 0, sizeof t);
+  if (adj_dataset_load_fashion_mnist(data_dir, 1, info->dtype, &train) != 0 ||
+      adj_dataset_load_fashion_mnist(data_dir, 0, info->dtype, &test) != 0)
+    goto error;
   if (limit > 0 && adj_dataset_limit(&train, limit) != 0)
     goto error;
   if (adj_trainer_init(&t, info, seed) != 0)
@@ -202,11 +308,15 @@ int main(int argc, char **argv) {
   if (adj_train(&t, &train, &test, epochs, quiet ? NULL : stdout, &acc) != 0)
     goto error;
   printf("test accuracy: %.4f\n", acc);
+  fflush(stdout);
+  if (save_path && params_file_commit(&saved, &t) != 0)
+    goto error;
   status = 0;
   goto done;
 error:
   fprintf(stderr, "error: %s\n", adj_last_error());
 done:
+  params_file_discard(&saved);
   adj_trainer_free(&t);
   adj_dataset_free(&train);
   adj_dataset_free(&test);

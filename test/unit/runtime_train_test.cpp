@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -20,7 +21,7 @@ namespace {
 constexpr int64_t kB = 5, kF = 4, kC = 3;
 
 // Selects a deliberately broken gradient: 0 = correct, 1 = wrong scale of
-// one W element, 2 = mask ignored.
+// one W element, 2 = mask ignored, 3 = one W element off by 1e-4 relative.
 int gBrokenGrad = 0;
 
 double maskSum(const double *mask, int64_t batch) {
@@ -81,6 +82,8 @@ void srGradImpl(const double *W, const double *b, const double *x,
   }
   if (gBrokenGrad == 1)
     gW[5] *= 1.01;
+  if (gBrokenGrad == 3)
+    gW[7] *= 1.0001;
   *loss = l / n;
 }
 
@@ -191,6 +194,14 @@ struct SoftmaxRegression {
   }
 };
 
+// The figure printed after `key` (e.g. "param w: max rel err "), or -1.
+double figureAfter(const std::string &report, const std::string &key) {
+  size_t at = report.find(key);
+  if (at == std::string::npos)
+    return -1;
+  return std::strtod(report.c_str() + at + key.size(), nullptr);
+}
+
 std::string captureReport(const adj_model_info &info, double tol, int *rc,
                           double *worst) {
   FILE *f = std::tmpfile();
@@ -218,24 +229,93 @@ TEST(RuntimeGradCheck, AcceptsCorrectGradient) {
       << report;
   EXPECT_NE(report.find("param b: max rel err "), std::string::npos) << report;
   EXPECT_NE(report.find("padding rows ignored"), std::string::npos) << report;
+  // The raw relative error is reported: real, non-zero figures well below the
+  // tolerance (not a noise-subtracted 0 that could never fail).
+  double raw_w = figureAfter(report, "param w: max rel err ");
+  EXPECT_GT(raw_w, 0.0) << report;
+  EXPECT_LT(raw_w, 1e-6) << report;
+  EXPECT_NE(report.find(", noise-adjusted "), std::string::npos) << report;
+  EXPECT_GT(figureAfter(report, "gradient check passed: max rel err "), 0.0)
+      << report;
 }
 
 TEST(RuntimeGradCheck, RejectsWrongGradient) {
   SoftmaxRegression m;
-  for (int broken : {1, 2}) {
+  for (int broken : {1, 2, 3}) {
     gBrokenGrad = broken;
     int rc;
     double worst = 0;
     std::string report = captureReport(m.info, 1e-6, &rc, &worst);
     EXPECT_EQ(rc, 1) << "broken=" << broken << "\n" << report;
-    EXPECT_GT(worst, 1e-3) << report;
-    EXPECT_NE(report.find("failed"), std::string::npos) << report;
-    if (broken == 1) {
-      EXPECT_NE(report.find("param b: max rel err 0.0e+00"), std::string::npos)
-          << report;
+    EXPECT_GT(worst, broken == 3 ? 1e-5 : 1e-3) << report;
+    EXPECT_NE(report.find("gradient check failed"), std::string::npos)
+        << report;
+    if (broken != 2) {
+      // Only one element of w is wrong: b's figures stay small.
+      double raw_b = figureAfter(report, "param b: max rel err ");
+      EXPECT_GE(raw_b, 0.0) << report;
+      EXPECT_LT(raw_b, 1e-6) << report;
+      EXPECT_GT(figureAfter(report, "param w: max rel err "), 1e-5) << report;
     }
   }
   gBrokenGrad = 0;
+}
+
+// loss = 7 + 1e-5 * sum_k (k + 1) w_k (k < 8) + w_8^2 / 2: the gradients
+// of w_0..w_7 are about 1e-6 of the loss, so one ulp of the loss is a
+// relative error of about 1e-5 in their central differences. The round-off
+// floor tied to the loss scale must accept the correct gradient at tol 1e-6
+// (although its raw error is larger) and still reject a 10% error in it.
+constexpr int kTiny = 8;
+double gTinyScale = 1.0;
+
+void tinyLoss(void *const *params, void *const *, const void *,
+              void *loss_out) {
+  const double *w = static_cast<const double *>(params[0]);
+  double l = 7.0 + 0.5 * w[kTiny] * w[kTiny];
+  for (int k = 0; k < kTiny; ++k)
+    l += 1e-5 * (k + 1) * w[k];
+  *static_cast<double *>(loss_out) = l;
+}
+
+void tinyGrad(void *const *params, void *const *inputs, const void *mask,
+              void *const *grads, void *loss_out) {
+  const double *w = static_cast<const double *>(params[0]);
+  double *g = static_cast<double *>(grads[0]);
+  for (int k = 0; k < kTiny; ++k)
+    g[k] = 1e-5 * (k + 1);
+  g[3] *= gTinyScale;
+  g[kTiny] = w[kTiny];
+  tinyLoss(params, inputs, mask, loss_out);
+}
+
+TEST(RuntimeGradCheck, TinyGradientsUseTheLossScaleFloor) {
+  adj_param_info w{};
+  w.tensor = tensor("w", ADJ_F64, {kTiny + 1});
+  w.init = ADJ_INIT_NORMAL;
+  w.init_b = 1.0;
+  adj_model_info info{};
+  info.name = "tiny";
+  info.dtype = ADJ_F64;
+  info.batch = 1;
+  info.num_params = 1;
+  info.params = &w;
+  info.output = tensor("out", ADJ_F64, {1, 1});
+  info.grad = tinyGrad;
+  info.loss_fn = tinyLoss;
+  int rc;
+  double worst = 1;
+  gTinyScale = 1.0;
+  std::string report = captureReport(info, 1e-6, &rc, &worst);
+  EXPECT_EQ(rc, 0) << report;
+  EXPECT_LE(worst, 1e-6) << report;
+  // The report shows the raw error honestly, even above the tolerance.
+  EXPECT_GT(figureAfter(report, "param w: max rel err "), 1e-6) << report;
+  gTinyScale = 1.1;
+  report = captureReport(info, 1e-6, &rc, &worst);
+  EXPECT_EQ(rc, 1) << report;
+  EXPECT_GT(worst, 1e-2) << report;
+  gTinyScale = 1.0;
 }
 
 TEST(RuntimeGradCheck, RequiresF64) {
@@ -424,7 +504,7 @@ TEST(RuntimeGradCheck, MlpWithSampledElements) {
   for (uint64_t seed : {1u, 2u, 3u}) {
     FILE *f = std::tmpfile();
     double worst = 1;
-    int rc = adj_check_gradients(&info, seed, 1e-5, f, &worst);
+    int rc = adj_check_gradients(&info, seed, 1e-6, f, &worst);
     std::rewind(f);
     std::string report;
     int c;
