@@ -146,7 +146,9 @@ struct TrainConfig {
   SrcLoc modelLoc;   // location of the model name (added)
   OptimizerSpec optimizer;
   ScheduleSpec schedule, warmup;
-  bool hasSchedule = false, hasWarmup = false;
+  /// Gradient clipping: `clip value(max = C)` or `clip norm(max_norm = C)`.
+  ScheduleSpec clip;
+  bool hasSchedule = false, hasWarmup = false, hasClip = false;
   int64_t batch = 32;
   int64_t epochs = 1;
   uint64_t seed = 0;

@@ -190,6 +190,8 @@ void printTrain(const TrainConfig &t, std::ostream &os) {
     printSpec("schedule", t.schedule, os);
   if (t.hasWarmup)
     printSpec("warmup", t.warmup, os);
+  if (t.hasClip)
+    printSpec("clip", t.clip, os);
   os << "  batch " << t.batch << '\n';
   os << "  epochs " << t.epochs << '\n';
   os << "  seed " << t.seed << '\n';

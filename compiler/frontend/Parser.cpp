@@ -478,8 +478,8 @@ void Parser::parseTrain(Program &prog) {
 
 bool Parser::parseTrainItem(TrainConfig &t,
                             std::map<std::string, SrcLoc> &seen) {
-  static const char *known =
-      "'optimizer', 'schedule', 'warmup', 'batch', 'epochs' or 'seed'";
+  static const char *known = "'optimizer', 'schedule', 'warmup', 'clip', "
+                             "'batch', 'epochs' or 'seed'";
   if (!is(Tok::Ident)) {
     errorHere(std::string("expected ") + known + ", found " + found());
     return false;
@@ -487,7 +487,7 @@ bool Parser::parseTrainItem(TrainConfig &t,
   const std::string kw = cur().text;
   SrcLoc kwLoc = cur().loc;
   if (kw != "optimizer" && kw != "schedule" && kw != "warmup" &&
-      kw != "batch" && kw != "epochs" && kw != "seed") {
+      kw != "clip" && kw != "batch" && kw != "epochs" && kw != "seed") {
     errorHere("unknown train setting '" + abbreviate(kw) + "'; expected " +
               known);
     return false;
@@ -524,6 +524,7 @@ bool Parser::parseTrainItem(TrainConfig &t,
   // value is a number or (schedules only) a list of numbers.
   OptimizerSpec &opt = kw == "optimizer"  ? t.optimizer
                        : kw == "schedule" ? t.schedule
+                       : kw == "clip"     ? t.clip
                                           : t.warmup;
   if (!is(Tok::Ident)) {
     errorHere("expected " + std::string(kw == "optimizer" ? "optimizer" : kw) +
@@ -535,6 +536,7 @@ bool Parser::parseTrainItem(TrainConfig &t,
   consume();
   (kw == "optimizer"  ? t.hasOptimizer
    : kw == "schedule" ? t.hasSchedule
+   : kw == "clip"     ? t.hasClip
                       : t.hasWarmup) = true;
   if (!is(Tok::LParen))
     return true;

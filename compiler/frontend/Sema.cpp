@@ -1047,6 +1047,36 @@ void checkSchedule(ScheduleSpec &s, bool warmup, DiagnosticEngine &diags) {
     diags.error(argLoc("pct_start"), "'pct_start' must be in (0, 1)");
 }
 
+/// Gradient clipping: `value(max = C)` (torch.nn.utils.clip_grad_value_) or
+/// `norm(max_norm = C)` (clip_grad_norm_ with the 2-norm over all gradients).
+void checkClip(ScheduleSpec &c, DiagnosticEngine &diags) {
+  const char *arg = c.name == "value" ? "max"
+                    : c.name == "norm" ? "max_norm"
+                                       : nullptr;
+  if (!arg) {
+    diags.error(c.loc, "unknown clipping '" + abbreviate(c.name) +
+                           "'; known: value, norm");
+    return;
+  }
+  for (const auto &kv : c.argLocs)
+    if (kv.first != arg || c.listArgs.count(kv.first)) {
+      diags.error(kv.second, "unknown argument '" + abbreviate(kv.first) +
+                                 "' for clipping '" + c.name +
+                                 "'; it takes '" + arg + "'");
+      return;
+    }
+  auto it = c.args.find(arg);
+  if (it == c.args.end()) {
+    diags.error(c.loc, "clipping '" + c.name + "' requires argument '" +
+                           arg + "'");
+    return;
+  }
+  if (!(it->second > 0) || !std::isfinite(it->second))
+    diags.error(c.argLocs[arg], "'" + std::string(arg) +
+                                    "' must be positive, got " +
+                                    formatNumber(it->second));
+}
+
 void checkTrain(TrainConfig &t, const Program &prog, DiagnosticEngine &diags,
                 std::map<std::string, SrcLoc> &trained) {
   if (!prog.findModel(t.model)) {
@@ -1203,6 +1233,8 @@ void checkTrain(TrainConfig &t, const Program &prog, DiagnosticEngine &diags,
     checkSchedule(t.schedule, false, diags);
   if (t.hasWarmup)
     checkSchedule(t.warmup, true, diags);
+  if (t.hasClip)
+    checkClip(t.clip, diags);
 }
 
 } // namespace

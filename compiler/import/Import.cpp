@@ -291,7 +291,8 @@ OwningOpRef<ModuleOp> Importer::run() {
       b.getI64IntegerAttr(train && train->hasEpochs ? train->epochs : 1),
       b.getI64IntegerAttr(train && train->hasSeed ? int64_t(train->seed) : 0),
       train && train->hasSchedule ? specDict(train->schedule) : nullptr,
-      train && train->hasWarmup ? specDict(train->warmup) : nullptr);
+      train && train->hasWarmup ? specDict(train->warmup) : nullptr,
+      train && train->hasClip ? specDict(train->clip) : nullptr);
 
   // The loss function: every input, the row mask.
   SmallVector<const ast::Input *> all;

@@ -285,12 +285,61 @@ struct FuseOptimizerPass
       if (hp(key, 0) != 0)
         attrs.push_back(b.getNamedAttr(attr, b.getUnitAttr()));
     };
+    // Gradient clipping. By value: inside each update (stays fused). By
+    // global norm: every gradient is needed before any update, so the
+    // gradients are kept, the norm computed after the whole reverse sweep,
+    // and the updates run on the scaled gradients (exact, not fused).
+    double clipValue = 0.0, clipNorm = 0.0;
+    if (auto clip = train.getClip()) {
+      StringRef kind = clip->getAs<StringAttr>("kind").getValue();
+      if (kind == "value")
+        clipValue = getF64(*clip, "max");
+      else if (kind == "norm")
+        clipNorm = getF64(*clip, "max_norm");
+      else
+        return train.emitError("unknown clipping '") << kind << "'";
+    }
+    SmallVector<Value> grads;
+    for (unsigned k = 0; k < paramArgs.size(); ++k)
+      grads.push_back(ret.getOperand(k + 1));
+    if (clipNorm > 0 && !grads.empty()) {
+      b.setInsertionPoint(ret);
+      Value sumsq = arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 0));
+      for (Value g : grads) {
+        auto t = cast<RankedTensorType>(g.getType());
+        SmallVector<int64_t> all;
+        for (int64_t d = 0; d < t.getRank(); ++d)
+          all.push_back(d);
+        Value sq = mdl::MulOp::create(b, loc, t, g, g);
+        Value s = mdl::SumOp::create(b, loc, RankedTensorType::get({}, elem),
+                                     sq, b.getDenseI64ArrayAttr(all));
+        sumsq = arith::AddFOp::create(
+            b, loc, sumsq, tensor::ExtractOp::create(b, loc, s, ValueRange{}));
+      }
+      // clip_coef = max_norm / (norm + 1e-6), clamped to at most 1.
+      Value norm = math::SqrtOp::create(b, loc, sumsq);
+      Value denom = arith::AddFOp::create(
+          b, loc, norm,
+          arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 1e-6)));
+      Value coef = arith::DivFOp::create(
+          b, loc,
+          arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, clipNorm)),
+          denom);
+      coef = arith::MinimumFOp::create(
+          b, loc, coef,
+          arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 1.0)));
+      Value coefT = tensor::FromElementsOp::create(
+          b, loc, RankedTensorType::get({}, elem), ValueRange{coef});
+      for (Value &g : grads)
+        g = mdl::MulOp::create(b, loc, g.getType(), g, coefT);
+    }
+
     SmallVector<Value> newParams;
     SmallVector<SmallVector<Value>> newState(paramArgs.size());
     for (auto [k, idx] : llvm::enumerate(paramArgs)) {
       Value param = body.getArgument(idx);
-      Value g = ret.getOperand(k + 1);
-      if (noFuse) {
+      Value g = grads[k];
+      if (noFuse || clipNorm > 0) {
         b.setInsertionPoint(ret);
       } else if (Operation *after = lastDependency(body, param, g)) {
         b.setInsertionPointAfter(after);
@@ -304,14 +353,15 @@ struct FuseOptimizerPass
       SmallVector<NamedAttribute> attrs;
       if (opt == "sgd" && slots.empty()) {
         upd = optim::SgdOp::create(b, loc, param.getType(), param, g, lr,
-                                   b.getF64FloatAttr(hp("weight_decay", 0)));
+                                   b.getF64FloatAttr(hp("weight_decay", 0)),
+                                   b.getF64FloatAttr(0.0));
       } else if (opt == "sgd") {
         auto m = optim::SgdMomentumOp::create(
             b, loc, param.getType(), param.getType(), param, g, state[0], lr,
             stepCount, b.getF64FloatAttr(hp("momentum", 0)),
             hp("nesterov", 0) != 0 ? b.getUnitAttr() : UnitAttr(),
             b.getF64FloatAttr(hp("dampening", 0)),
-            b.getF64FloatAttr(hp("weight_decay", 0)));
+            b.getF64FloatAttr(hp("weight_decay", 0)), b.getF64FloatAttr(0.0));
         upd = m;
       } else if (opt == "adam" || opt == "adamw") {
         attrs = {f64("beta1", 0.9), f64("beta2", 0.999), f64("eps", 1e-8),
@@ -333,6 +383,8 @@ struct FuseOptimizerPass
         upd = optim::RmspropOp::create(b, loc, param, g, state, lr, stepCount,
                                        attrs);
       }
+      if (clipValue > 0)
+        upd->setAttr("clip_value", b.getF64FloatAttr(clipValue));
       newParams.push_back(upd->getResult(0));
       for (Value r : llvm::drop_begin(upd->getResults()))
         newState[k].push_back(r);

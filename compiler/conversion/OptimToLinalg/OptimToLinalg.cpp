@@ -32,6 +32,11 @@ using UpdateFn = llvm::function_ref<SmallVector<Value>(
 /// the state buffers in place (they are its destinations).
 void lowerUpdate(IRRewriter &rw, Operation *op, Value param, Value grad,
                  ValueRange state, UpdateFn body) {
+  // Clipping by value happens inside the update (the gradient element is
+  // clamped before weight decay and the optimizer see it).
+  double clip = 0.0;
+  if (auto a = op->getAttrOfType<FloatAttr>("clip_value"))
+    clip = a.getValueAsDouble();
   auto t = cast<RankedTensorType>(param.getType());
   AffineMap id = rw.getMultiDimIdentityMap(t.getRank());
   SmallVector<Value> outs{param};
@@ -43,7 +48,15 @@ void lowerUpdate(IRRewriter &rw, Operation *op, Value param, Value grad,
   auto g = linalg::GenericOp::create(
       rw, op->getLoc(), types, ValueRange{grad}, outs, maps, iters,
       [&](OpBuilder &b, Location l, ValueRange a) {
-        linalg::YieldOp::create(b, l, body(b, l, a[0], a[1], a.drop_front(2)));
+        Value g = a[0];
+        if (clip > 0) {
+          Type elem = g.getType();
+          g = arith::MinimumFOp::create(
+              b, l, arith::MaximumFOp::create(b, l, g,
+                                              floatConst(b, l, elem, -clip)),
+              floatConst(b, l, elem, clip));
+        }
+        linalg::YieldOp::create(b, l, body(b, l, g, a[1], a.drop_front(2)));
       });
   g->setAttr(kUpdateAttr, rw.getUnitAttr());
   rw.replaceOp(op, g.getResults());

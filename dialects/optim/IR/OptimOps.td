@@ -16,6 +16,9 @@ def Optim_Dialect : Dialect {
     after the gradient it consumes is complete; lowering turns it into the
     epilogue of the kernel that computes the gradient, and bufferization
     updates the parameter and state in place. Semantics follow torch.optim.
+    Every update has `clip_value`: when positive, the gradient is first
+    clamped to [-clip_value, clip_value] (torch.nn.utils.clip_grad_value_)
+    inside the update, so clipping by value stays fused.
   }];
   let cppNamespace = "::adjoint::optim";
 }
@@ -36,7 +39,8 @@ def Optim_SgdOp : Optim_Op<"sgd", [AllTypesMatch<["param", "grad", "result"]>]> 
   }];
   let arguments = (ins Optim_FloatTensor:$param, Optim_FloatTensor:$grad,
                        AnyFloat:$lr,
-                       DefaultValuedAttr<F64Attr, "0.0">:$weight_decay);
+                       DefaultValuedAttr<F64Attr, "0.0">:$weight_decay,
+                       DefaultValuedAttr<F64Attr, "0.0">:$clip_value);
   let results = (outs Optim_FloatTensor:$result);
   let assemblyFormat = [{
     $param `,` $grad `,` $lr attr-dict `:` type($param) `,` type($lr)
@@ -60,7 +64,8 @@ def Optim_SgdMomentumOp : Optim_Op<"sgd_momentum",
                        Optional<I64>:$step,
                        F64Attr:$momentum, UnitAttr:$nesterov,
                        DefaultValuedAttr<F64Attr, "0.0">:$dampening,
-                       DefaultValuedAttr<F64Attr, "0.0">:$weight_decay);
+                       DefaultValuedAttr<F64Attr, "0.0">:$weight_decay,
+                       DefaultValuedAttr<F64Attr, "0.0">:$clip_value);
   let results = (outs Optim_FloatTensor:$new_param, Optim_FloatTensor:$new_buf);
   let assemblyFormat = [{
     $param `,` $grad `,` $buf `,` $lr (`step` $step^)? attr-dict `:`
@@ -112,6 +117,7 @@ def Optim_AdamOp : Optim_StatefulOp<"adam", "Adam, AdamW and AMSGrad (torch.opti
                        I64:$step, F64Attr:$beta1, F64Attr:$beta2,
                        F64Attr:$eps,
                        DefaultValuedAttr<F64Attr, "0.0">:$weight_decay,
+                       DefaultValuedAttr<F64Attr, "0.0">:$clip_value,
                        UnitAttr:$amsgrad, UnitAttr:$decoupled);
 }
 
@@ -127,6 +133,7 @@ def Optim_AdagradOp : Optim_StatefulOp<"adagrad", "Adagrad (torch.optim.Adagrad)
                        I64:$step, F64Attr:$eps,
                        DefaultValuedAttr<F64Attr, "0.0">:$lr_decay,
                        DefaultValuedAttr<F64Attr, "0.0">:$weight_decay,
+                       DefaultValuedAttr<F64Attr, "0.0">:$clip_value,
                        DefaultValuedAttr<F64Attr, "0.0">:$initial_accumulator_value);
 }
 
@@ -143,6 +150,7 @@ def Optim_RmspropOp : Optim_StatefulOp<"rmsprop", "RMSprop, plain, centered and 
                        Variadic<Optim_FloatTensor>:$state, AnyFloat:$lr,
                        I64:$step, F64Attr:$alpha, F64Attr:$eps,
                        DefaultValuedAttr<F64Attr, "0.0">:$weight_decay,
+                       DefaultValuedAttr<F64Attr, "0.0">:$clip_value,
                        DefaultValuedAttr<F64Attr, "0.0">:$momentum,
                        UnitAttr:$centered);
 }
