@@ -59,11 +59,12 @@ def Mdl_TrainOp : Mdl_Op<"train"> {
   let arguments = (ins FlatSymbolRefAttr:$model, StrAttr:$optimizer,
                        DictionaryAttr:$hyper, I64Attr:$batch, I64Attr:$epochs,
                        I64Attr:$seed, OptionalAttr<DictionaryAttr>:$schedule,
-                       OptionalAttr<DictionaryAttr>:$warmup);
+                       OptionalAttr<DictionaryAttr>:$warmup,
+                       OptionalAttr<DictionaryAttr>:$clip);
   let assemblyFormat = [{
     $model `optimizer` $optimizer $hyper (`schedule` $schedule^)?
-    (`warmup` $warmup^)? `batch` $batch `epochs` $epochs `seed` $seed
-    attr-dict
+    (`warmup` $warmup^)? (`clip` $clip^)? `batch` $batch `epochs` $epochs
+    `seed` $seed attr-dict
   }];
   let hasVerifier = 1;
 }
