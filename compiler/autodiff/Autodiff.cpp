@@ -38,10 +38,10 @@ Value zerosLike(OpBuilder &b, Location loc, Type type) {
 LogicalResult differentiate(func::FuncOp grad) {
   Block &body = grad.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
-  if (ret.getNumOperands() != 1 ||
-      !isa<RankedTensorType>(ret.getOperand(0).getType()) ||
+  if (ret.getNumOperands() != 1 || !isFloatTensor(ret.getOperand(0)) ||
       cast<RankedTensorType>(ret.getOperand(0).getType()).getRank() != 0)
-    return grad.emitError("a loss function must return one scalar tensor");
+    return grad.emitError(
+        "a loss function must return one floating-point scalar tensor");
   Value loss = ret.getOperand(0);
 
   // Activity: forward from the parameters...

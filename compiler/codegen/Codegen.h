@@ -27,6 +27,9 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
                                                 llvm::LLVMContext &ctx,
                                                 const TargetOptions &opts);
 
+/// Checks that the target CPU of `opts` exists; sets `error` otherwise.
+mlir::LogicalResult checkTarget(const TargetOptions &opts, std::string &error);
+
 /// Writes `llvmModule` as an object file (or assembly) at `path`.
 mlir::LogicalResult emitNative(llvm::Module &llvmModule,
                                const TargetOptions &opts,

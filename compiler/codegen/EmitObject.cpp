@@ -10,6 +10,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
@@ -50,6 +51,16 @@ std::unique_ptr<Target> makeTarget(const adjoint::TargetOptions &opts,
       t->features += (f.second ? "+" : "-") + f.first().str() + ",";
   } else {
     t->cpu = opts.cpu == "generic" ? "x86-64" : opts.cpu;
+    // Ask a generic subtarget whether the name is valid (creating one for
+    // an unknown CPU prints LLVM's own warnings).
+    std::unique_ptr<llvm::MCSubtargetInfo> sti(
+        target->createMCSubtargetInfo(t->triple, "", ""));
+    if (!sti || !sti->isCPUStringValid(t->cpu)) {
+      error = "unknown target cpu '" + opts.cpu +
+              "' (try native, generic or an LLVM CPU name such as "
+              "skylake-avx512)";
+      return nullptr;
+    }
   }
   llvm::TargetOptions to;
   // Contract a*b+c into FMAs (like -ffp-contract=fast): the contraction
@@ -117,6 +128,11 @@ adjoint::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
     return nullptr;
   }
   return llvmModule;
+}
+
+LogicalResult adjoint::checkTarget(const TargetOptions &opts,
+                                   std::string &error) {
+  return success(makeTarget(opts, error) != nullptr);
 }
 
 LogicalResult adjoint::emitNative(llvm::Module &llvmModule,

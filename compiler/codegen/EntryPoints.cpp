@@ -105,10 +105,18 @@ struct EntryPointsPass
     for (auto fn : getOperation().getOps<func::FuncOp>()) {
       if (fn.isDeclaration() || fn.isPrivate())
         continue;
-      if (fn->hasAttr(kLossFnAttr) &&
-          failed(symbols.rename(fn, lossSymbol(fn.getSymName())))) {
-        fn.emitError("cannot rename the loss function");
-        return signalPassFailure();
+      if (fn->hasAttr(kLossFnAttr)) {
+        // The header declares the loss as <model>_loss: never uniquify.
+        std::string name = lossSymbol(fn.getSymName());
+        if (symbols.lookup(name)) {
+          fn.emitError("cannot name the loss function '")
+              << name << "': the name is taken";
+          return signalPassFailure();
+        }
+        if (failed(symbols.rename(fn, name))) {
+          fn.emitError("cannot rename the loss function");
+          return signalPassFailure();
+        }
       }
       if (failed(convert(fn)))
         return signalPassFailure();

@@ -78,6 +78,10 @@ struct Expr {
   DType dtype = DType::F32;
   std::vector<int64_t> shape; // empty = scalar (rank 0)
   bool resolved = false;
+  /// For sum/mean: the reduced axis of the operand that is the batch
+  /// dimension B, or -1. The importer masks the padding rows of a partial
+  /// batch out of such a reduction.
+  int64_t batchAxis = -1;
 
   explicit Expr(ExprKind k, SrcLoc l) : kind(k), loc(l) {}
 };

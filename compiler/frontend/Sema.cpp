@@ -908,6 +908,13 @@ bool ModelSema::checkReduction(Expr &e, const BatchFlags &argFlags,
     std::sort(axes.begin(), axes.end());
   }
 
+  // A partial last batch is padded: the importer masks a reduction over B so
+  // only valid rows count.
+  e.batchAxis = -1;
+  for (int64_t ax : axes)
+    if (static_cast<size_t>(ax) < argFlags.size() && argFlags[ax])
+      e.batchAxis = ax;
+
   // Canonical form: exactly one kwarg `axes` = [sorted non-negative ints].
   auto list = std::make_unique<Expr>(ExprKind::List, kwLoc);
   for (int64_t ax : axes) {
@@ -1050,7 +1057,7 @@ void checkSchedule(ScheduleSpec &s, bool warmup, DiagnosticEngine &diags) {
 /// Gradient clipping: `value(max = C)` (torch.nn.utils.clip_grad_value_) or
 /// `norm(max_norm = C)` (clip_grad_norm_ with the 2-norm over all gradients).
 void checkClip(ScheduleSpec &c, DiagnosticEngine &diags) {
-  const char *arg = c.name == "value" ? "max"
+  const char *arg = c.name == "value"  ? "max"
                     : c.name == "norm" ? "max_norm"
                                        : nullptr;
   if (!arg) {
@@ -1061,14 +1068,14 @@ void checkClip(ScheduleSpec &c, DiagnosticEngine &diags) {
   for (const auto &kv : c.argLocs)
     if (kv.first != arg || c.listArgs.count(kv.first)) {
       diags.error(kv.second, "unknown argument '" + abbreviate(kv.first) +
-                                 "' for clipping '" + c.name +
-                                 "'; it takes '" + arg + "'");
+                                 "' for clipping '" + c.name + "'; it takes '" +
+                                 arg + "'");
       return;
     }
   auto it = c.args.find(arg);
   if (it == c.args.end()) {
-    diags.error(c.loc, "clipping '" + c.name + "' requires argument '" +
-                           arg + "'");
+    diags.error(c.loc,
+                "clipping '" + c.name + "' requires argument '" + arg + "'");
     return;
   }
   if (!(it->second > 0) || !std::isfinite(it->second))

@@ -61,6 +61,7 @@ private:
   Value lower(const ast::Expr &e);
   Value lowerCall(const ast::Expr &e);
   Value constant(const ast::Expr &e);
+  Value constantScalar(Type elem, double v, Location l);
 
   const ast::Program &prog;
   const ast::Model &model;
@@ -128,6 +129,12 @@ func::FuncOp Importer::makeFunction(StringRef name,
     scope[in->name] = entry->getArgument(i++);
   mask = withMask ? entry->getArgument(i) : Value();
   return fn;
+}
+
+Value Importer::constantScalar(Type elem, double v, Location l) {
+  auto type = RankedTensorType::get({}, elem);
+  return arith::ConstantOp::create(
+      b, l, type, DenseElementsAttr::get(type, b.getFloatAttr(elem, v)));
 }
 
 Value Importer::constant(const ast::Expr &e) {
@@ -220,6 +227,29 @@ Value Importer::lowerCall(const ast::Expr &e) {
         for (const ast::ExprPtr &a : k.value->args)
           axes.push_back(int64_t(a->number));
     auto attr = b.getDenseI64ArrayAttr(axes);
+    if (e.batchAxis >= 0 && mask) {
+      // Reduce over valid rows only: zero the padding rows, and divide a
+      // mean by the valid row count.
+      auto xt = cast<RankedTensorType>(args[0].getType());
+      Value m = mdl::BroadcastInDimOp::create(
+          b, l, xt, mask, b.getDenseI64ArrayAttr({e.batchAxis}));
+      Value masked = mdl::MulOp::create(b, l, xt, args[0], m);
+      Value sum = mdl::SumOp::create(b, l, t, masked, attr);
+      if (f == "sum")
+        return sum;
+      auto scalar = RankedTensorType::get({}, t.getElementType());
+      Value rows =
+          mdl::SumOp::create(b, l, scalar, mask, b.getDenseI64ArrayAttr({0}));
+      int64_t others = 1;
+      for (int64_t a : axes)
+        if (a != e.batchAxis)
+          others *= xt.getDimSize(a);
+      if (others != 1) {
+        Value c = constantScalar(t.getElementType(), double(others), l);
+        rows = mdl::MulOp::create(b, l, scalar, rows, c);
+      }
+      return mdl::DivOp::create(b, l, t, sum, rows);
+    }
     if (f == "sum")
       return mdl::SumOp::create(b, l, t, args[0], attr);
     return mdl::MeanOp::create(b, l, t, args[0], attr);

@@ -1,6 +1,6 @@
 // RUN: adjoint-opt %s -split-input-file -verify-diagnostics --adjoint-autodiff
 
-// expected-error @+1 {{a loss function must return one scalar tensor}}
+// expected-error @+1 {{a loss function must return one floating-point scalar tensor}}
 func.func @two_results(%w: tensor<3xf32> {mdl.param = @w}) -> (tensor<f32>, tensor<f32>) attributes {mdl.loss} {
   %0 = mdl.sum %w axes = [0] : tensor<3xf32> -> tensor<f32>
   return %0, %0 : tensor<f32>, tensor<f32>
@@ -8,7 +8,7 @@ func.func @two_results(%w: tensor<3xf32> {mdl.param = @w}) -> (tensor<f32>, tens
 
 // -----
 
-// expected-error @+1 {{a loss function must return one scalar tensor}}
+// expected-error @+1 {{a loss function must return one floating-point scalar tensor}}
 func.func @not_scalar(%w: tensor<3xf32> {mdl.param = @w}) -> tensor<3xf32> attributes {mdl.loss} {
   %0 = mdl.relu %w : tensor<3xf32>
   return %0 : tensor<3xf32>
@@ -16,7 +16,7 @@ func.func @not_scalar(%w: tensor<3xf32> {mdl.param = @w}) -> tensor<3xf32> attri
 
 // -----
 
-// expected-error @+1 {{a loss function must return one scalar tensor}}
+// expected-error @+1 {{a loss function must return one floating-point scalar tensor}}
 func.func @no_result(%w: tensor<3xf32> {mdl.param = @w}) attributes {mdl.loss} {
   return
 }

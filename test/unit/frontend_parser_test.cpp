@@ -305,9 +305,10 @@ TEST(FrontendParser, SyntaxErrors) {
                             "section, found end of file"},
       {"train m { lr 3 }", "t.adj:1:11: error: unknown train setting 'lr'; "
                            "expected 'optimizer', 'schedule', 'warmup', "
-                           "'batch', 'epochs' or 'seed'"},
+                           "'clip', 'batch', 'epochs' or 'seed'"},
       {"train m { 3 }", "t.adj:1:11: error: expected 'optimizer', 'schedule', "
-                        "'warmup', 'batch', 'epochs' or 'seed', found '3'"},
+                        "'warmup', 'clip', 'batch', 'epochs' or 'seed', "
+                        "found '3'"},
       {"train m { batch 3 batch 4 }",
        "t.adj:1:19: error: duplicate 'batch' setting"},
       {"train m { batch 0 }",

@@ -68,6 +68,7 @@ trainer options (train; also accepted by built executables):
   --data=DIR         Fashion-MNIST IDX directory
                      (default /usr/share/datasets/fashion-mnist)
   --epochs=N  --lr=X  --seed=S  --limit=N (first N training samples)
+  --save-params=FILE write the trained parameters (raw, declaration order)
   --quiet            print only the final line
 check options:
   --tol=X            tolerance on the max relative error (default 1e-6)
@@ -105,6 +106,7 @@ int parseArgs(int argc, char **argv, Options &o) {
       if (std::string(argv[i]) == c) {
         o.command = c;
         ++i;
+        break;
       }
   for (; i < argc; ++i) {
     std::string a = argv[i];
@@ -142,10 +144,13 @@ int parseArgs(int argc, char **argv, Options &o) {
     } else if (startsWith(a, "--data") || startsWith(a, "--epochs") ||
                startsWith(a, "--lr") || startsWith(a, "--seed") ||
                startsWith(a, "--limit") || startsWith(a, "--tol") ||
-               a == "--quiet") {
+               startsWith(a, "--save-params") || a == "--quiet") {
       o.trainerArgs.push_back(a);
-      if (a.find('=') == std::string::npos && a != "--quiet" && i + 1 < argc)
+      if (a.find('=') == std::string::npos && a != "--quiet") {
+        if (i + 1 >= argc)
+          return fail("option '" + a + "' needs a value");
         o.trainerArgs.push_back(argv[++i]);
+      }
     } else if (startsWith(a, "-") && a != "-") {
       return fail("unknown option '" + a + "' (see --help)");
     } else if (o.input.empty()) {
@@ -181,6 +186,8 @@ public:
     registry.insert<adjoint::mdl::MdlDialect, adjoint::optim::OptimDialect>();
     ctx.appendDialectRegistry(registry);
     ctx.loadAllAvailableDialects();
+    // Diagnostics name the source location; never dump the IR at the user.
+    ctx.printOpOnDiagnostic(false);
   }
 
   /// Runs the pipeline up to `emit` (printing it) or to an object at
@@ -376,6 +383,11 @@ int main(int argc, char **argv) {
   if (o.command != "compile" && !o.emit.empty())
     return fail("--emit is only for the compile command");
 
+  {
+    std::string err;
+    if (failed(adjoint::checkTarget(o.target, err)))
+      return fail(err);
+  }
   Driver driver(o);
   Compiled compiled;
   if (o.command == "compile") {

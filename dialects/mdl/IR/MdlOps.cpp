@@ -236,5 +236,29 @@ LogicalResult SoftmaxCrossEntropyOp::verify() {
   return verifyMask(*this, getMask(), logits, getType());
 }
 
+LogicalResult MseGradOp::verify() {
+  auto g = cast<RankedTensorType>(getGrad().getType());
+  auto pred = cast<RankedTensorType>(getPred().getType());
+  if (g.getElementType() != pred.getElementType())
+    return emitOpError("adjoint element type ")
+           << g.getElementType() << " differs from " << pred.getElementType();
+  return verifyMask(*this, getMask(), pred, g);
+}
+
+LogicalResult SoftmaxCrossEntropyGradOp::verify() {
+  auto g = cast<RankedTensorType>(getGrad().getType());
+  auto logits = cast<RankedTensorType>(getLogits().getType());
+  auto labels = cast<RankedTensorType>(getLabels().getType());
+  if (logits.getRank() != 2)
+    return emitOpError("logits must have rank 2, got ") << logits;
+  if (getType() != logits)
+    return emitOpError("result type ")
+           << getType() << " differs from the logits type " << logits;
+  if (labels.getRank() != 1 || labels.getDimSize(0) != logits.getDimSize(0))
+    return emitOpError("labels type ")
+           << labels << " does not match the rows of " << logits;
+  return verifyMask(*this, getMask(), logits, g);
+}
+
 #define GET_OP_CLASSES
 #include "dialects/mdl/IR/MdlOps.cpp.inc"

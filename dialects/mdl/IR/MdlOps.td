@@ -29,7 +29,7 @@ def Mdl_ParamOp : Mdl_Op<"param", [Symbol]> {
 
     ```mlir
     mdl.param @w1 : tensor<784x256xf32> init "he_normal"
-    mdl.param @b : tensor<10xf32> init "uniform" [-0.1, 0.1]
+    mdl.param @b : tensor<10xf32> init "uniform" args [-0.1, 0.1]
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
@@ -37,7 +37,7 @@ def Mdl_ParamOp : Mdl_Op<"param", [Symbol]> {
                        StrAttr:$init,
                        DefaultValuedAttr<DenseF64ArrayAttr, "{}">:$init_args);
   let assemblyFormat = [{
-    $sym_name `:` $type `init` $init (`` $init_args^)? attr-dict
+    $sym_name `:` $type `init` $init (`args` $init_args^)? attr-dict
   }];
   let hasVerifier = 1;
 }
@@ -129,8 +129,10 @@ def Mdl_MatmulOp : Mdl_Op<"matmul", [Pure,
   let description = [{
     `result = op(lhs) · op(rhs)` where `op` transposes its operand when
     `transpose_lhs` / `transpose_rhs` is set. The transposed forms are what
-    the reverse sweep needs (dA = dC·Bᵀ, dB = Aᵀ·dC); lowering maps them to
-    indexing maps, never to explicit transposes of the operands.
+    the reverse sweep needs (dA = dC·Bᵀ, dB = Aᵀ·dC). Lowering maps a
+    transposed left operand to an indexing map (the TN form vectorizes at
+    full speed) and copies a transposed right operand into a transposed
+    workspace first (the NT form read directly gathers along k).
   }];
   let arguments = (ins Mdl_FloatTensor:$lhs, Mdl_FloatTensor:$rhs,
                        UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
@@ -209,6 +211,7 @@ def Mdl_MseOp : Mdl_Op<"mse", [Pure,
 
 def Mdl_MseGradOp : Mdl_Op<"mse_grad", [Pure,
     AllTypesMatch<["pred", "target", "result"]>]> {
+  let hasVerifier = 1;
   let summary = "adjoint of mse with respect to pred";
   let description = [{
     `grad * 2 * (pred - target) / count` (times the row mask), where count is
@@ -243,6 +246,7 @@ def Mdl_SoftmaxCrossEntropyOp : Mdl_Op<"softmax_cross_entropy", [Pure,
 }
 
 def Mdl_SoftmaxCrossEntropyGradOp : Mdl_Op<"softmax_cross_entropy_grad", [Pure]> {
+  let hasVerifier = 1;
   let summary = "adjoint of softmax_cross_entropy with respect to the logits";
   let description = [{
     `grad * (softmax(logits) - onehot(labels)) / count` per valid row (the
