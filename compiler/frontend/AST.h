@@ -153,6 +153,11 @@ struct TrainConfig {
   /// Gradient clipping: `clip value(max = C)` or `clip norm(max_norm = C)`.
   ScheduleSpec clip;
   bool hasSchedule = false, hasWarmup = false, hasClip = false;
+  /// Per-parameter overrides: `param b1(weight_decay = 0)`, `param w1(lr =
+  /// 0.01)`; the spec's name is the parameter's.
+  std::vector<ScheduleSpec> paramOptions;
+  /// `freeze w1, b1`: parameters that are not trained.
+  std::vector<std::pair<std::string, SrcLoc>> frozen;
   int64_t batch = 32;
   int64_t epochs = 1;
   uint64_t seed = 0;

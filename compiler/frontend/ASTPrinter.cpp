@@ -192,6 +192,10 @@ void printTrain(const TrainConfig &t, std::ostream &os) {
     printSpec("warmup", t.warmup, os);
   if (t.hasClip)
     printSpec("clip", t.clip, os);
+  for (const OptimizerSpec &o : t.paramOptions)
+    printSpec("param", o, os);
+  for (const auto &f : t.frozen)
+    os << "  freeze " << f.first << '\n';
   os << "  batch " << t.batch << '\n';
   os << "  epochs " << t.epochs << '\n';
   os << "  seed " << t.seed << '\n';

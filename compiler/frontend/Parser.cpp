@@ -479,20 +479,34 @@ void Parser::parseTrain(Program &prog) {
 bool Parser::parseTrainItem(TrainConfig &t,
                             std::map<std::string, SrcLoc> &seen) {
   static const char *known = "'optimizer', 'schedule', 'warmup', 'clip', "
-                             "'batch', 'epochs' or 'seed'";
+                             "'param', 'freeze', 'batch', 'epochs' or 'seed'";
   if (!is(Tok::Ident)) {
     errorHere(std::string("expected ") + known + ", found " + found());
     return false;
   }
   const std::string kw = cur().text;
   SrcLoc kwLoc = cur().loc;
-  if (kw != "optimizer" && kw != "schedule" && kw != "warmup" &&
-      kw != "clip" && kw != "batch" && kw != "epochs" && kw != "seed") {
+  if (kw != "optimizer" && kw != "schedule" && kw != "warmup" && kw != "clip" &&
+      kw != "param" && kw != "freeze" && kw != "batch" && kw != "epochs" &&
+      kw != "seed") {
     errorHere("unknown train setting '" + abbreviate(kw) + "'; expected " +
               known);
     return false;
   }
-  auto it = seen.find(kw);
+  if (kw == "freeze") {
+    // freeze NAME {',' NAME}
+    consume();
+    do {
+      if (!is(Tok::Ident)) {
+        errorHere("expected a parameter name after 'freeze', found " + found());
+        return false;
+      }
+      t.frozen.push_back({cur().text, cur().loc});
+      consume();
+    } while (is(Tok::Comma) && (consume(), true));
+    return true;
+  }
+  auto it = kw == "param" ? seen.end() : seen.find(kw);
   if (it != seen.end()) {
     diags.error(kwLoc, "duplicate '" + kw + "' setting");
     diags.note(it->second, "previous '" + kw + "' setting is here");
@@ -522,9 +536,12 @@ bool Parser::parseTrainItem(TrainConfig &t,
 
   // optimizer|schedule|warmup NAME [ '(' name '=' value, ... ')' ] where a
   // value is a number or (schedules only) a list of numbers.
+  if (kw == "param")
+    t.paramOptions.emplace_back();
   OptimizerSpec &opt = kw == "optimizer"  ? t.optimizer
                        : kw == "schedule" ? t.schedule
                        : kw == "clip"     ? t.clip
+                       : kw == "param"    ? t.paramOptions.back()
                                           : t.warmup;
   if (!is(Tok::Ident)) {
     errorHere("expected " + std::string(kw == "optimizer" ? "optimizer" : kw) +
@@ -534,9 +551,11 @@ bool Parser::parseTrainItem(TrainConfig &t,
   opt.name = cur().text;
   opt.loc = cur().loc;
   consume();
+  bool ignored = false;
   (kw == "optimizer"  ? t.hasOptimizer
    : kw == "schedule" ? t.hasSchedule
    : kw == "clip"     ? t.hasClip
+   : kw == "param"    ? ignored
                       : t.hasWarmup) = true;
   if (!is(Tok::LParen))
     return true;

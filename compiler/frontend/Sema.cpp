@@ -1084,6 +1084,57 @@ void checkClip(ScheduleSpec &c, DiagnosticEngine &diags) {
                                     formatNumber(it->second));
 }
 
+/// `param NAME(lr = X, weight_decay = Y)` overrides and `freeze NAME`.
+void checkParamOptions(TrainConfig &t, const Program &prog,
+                       DiagnosticEngine &diags) {
+  const Model *model = prog.findModel(t.model);
+  if (!model)
+    return;
+  std::map<std::string, SrcLoc> mentioned;
+  auto known = [&](const std::string &name, SrcLoc loc) {
+    for (const Param &p : model->params)
+      if (p.name == name) {
+        auto prev = mentioned.find(name);
+        if (prev != mentioned.end()) {
+          diags.error(loc, "parameter '" + name +
+                               "' already has options in this train section");
+          diags.note(prev->second,
+                     "previous options of '" + name + "' are here");
+          return false;
+        }
+        mentioned[name] = loc;
+        return true;
+      }
+    diags.error(loc, "model '" + model->name + "' has no parameter '" +
+                         abbreviate(name) + "'");
+    return false;
+  };
+  for (ScheduleSpec &o : t.paramOptions) {
+    if (!known(o.name, o.loc))
+      continue;
+    if (!o.listArgs.empty()) {
+      diags.error(o.argLocs[o.listArgs.begin()->first],
+                  "parameter options take numbers");
+      continue;
+    }
+    for (const auto &kv : o.args) {
+      if (kv.first != "lr" && kv.first != "weight_decay") {
+        diags.error(o.argLocs[kv.first], "unknown parameter option '" +
+                                             abbreviate(kv.first) +
+                                             "'; known: lr, weight_decay");
+      } else if (!(kv.second >= 0) || !std::isfinite(kv.second) ||
+                 (kv.first == "lr" && kv.second == 0)) {
+        diags.error(o.argLocs[kv.first],
+                    "'" + kv.first + "' must be " +
+                        (kv.first == "lr" ? "positive" : ">= 0") + ", got " +
+                        formatNumber(kv.second));
+      }
+    }
+  }
+  for (auto &[name, loc] : t.frozen)
+    known(name, loc);
+}
+
 void checkTrain(TrainConfig &t, const Program &prog, DiagnosticEngine &diags,
                 std::map<std::string, SrcLoc> &trained) {
   if (!prog.findModel(t.model)) {
@@ -1242,6 +1293,7 @@ void checkTrain(TrainConfig &t, const Program &prog, DiagnosticEngine &diags,
     checkSchedule(t.warmup, true, diags);
   if (t.hasClip)
     checkClip(t.clip, diags);
+  checkParamOptions(t, prog, diags);
 }
 
 } // namespace

@@ -314,6 +314,24 @@ OwningOpRef<ModuleOp> Importer::run() {
     }
     return attrs.getDictionary(ctx);
   };
+  DictionaryAttr paramOptions;
+  ArrayAttr frozen;
+  if (train && !train->paramOptions.empty()) {
+    NamedAttrList opts;
+    for (const ast::ScheduleSpec &o : train->paramOptions) {
+      NamedAttrList args;
+      for (auto &[k, v] : o.args)
+        args.set(k, b.getF64FloatAttr(v));
+      opts.set(o.name, args.getDictionary(ctx));
+    }
+    paramOptions = opts.getDictionary(ctx);
+  }
+  if (train && !train->frozen.empty()) {
+    SmallVector<StringRef> names;
+    for (auto &f : train->frozen)
+      names.push_back(f.first);
+    frozen = b.getStrArrayAttr(names);
+  }
   mdl::TrainOp::create(
       b, loc(train ? train->loc : model.loc),
       FlatSymbolRefAttr::get(ctx, model.name), b.getStringAttr(optimizer),
@@ -322,7 +340,8 @@ OwningOpRef<ModuleOp> Importer::run() {
       b.getI64IntegerAttr(train && train->hasSeed ? int64_t(train->seed) : 0),
       train && train->hasSchedule ? specDict(train->schedule) : nullptr,
       train && train->hasWarmup ? specDict(train->warmup) : nullptr,
-      train && train->hasClip ? specDict(train->clip) : nullptr);
+      train && train->hasClip ? specDict(train->clip) : nullptr, paramOptions,
+      frozen);
 
   // The loss function: every input, the row mask.
   SmallVector<const ast::Input *> all;

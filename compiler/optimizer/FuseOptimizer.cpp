@@ -221,11 +221,36 @@ struct FuseOptimizerPass
     OpBuilder b(step.getContext());
     Location loc = step.getLoc();
 
+    // Frozen parameters get no state and no update; their gradient is then
+    // dead and canonicalization prunes its part of the reverse sweep.
+    auto paramName = [&](unsigned k) {
+      return step
+          .getArgAttrOfType<FlatSymbolRefAttr>(paramArgs[k], mdl::kParamAttr)
+          .getValue();
+    };
+    SmallVector<bool> frozen(paramArgs.size(), false);
+    if (auto names = train.getFrozen())
+      for (unsigned k = 0; k < paramArgs.size(); ++k)
+        frozen[k] = llvm::is_contained(names->getAsValueRange<StringAttr>(),
+                                       paramName(k));
+    // Per-parameter overrides of lr and weight_decay.
+    auto override = [&](unsigned k, StringRef key) -> std::optional<double> {
+      auto all = train.getParamOptions();
+      if (!all)
+        return std::nullopt;
+      auto mine = all->getAs<DictionaryAttr>(paramName(k));
+      if (auto v = mine ? mine.getAs<FloatAttr>(key) : FloatAttr())
+        return v.getValueAsDouble();
+      return std::nullopt;
+    };
+
     // Optimizer state after the params: the slots of each param in turn.
     SmallVector<SmallVector<unsigned>> stateArgs(paramArgs.size());
     unsigned pos = paramArgs.empty() ? 0 : paramArgs.back() + 1;
     for (auto [k, idx] : llvm::enumerate(paramArgs)) {
       Type t = step.getArgument(idx).getType();
+      if (frozen[k])
+        continue;
       for (StringRef slot : slots) {
         auto attrs = b.getDictionaryAttr(
             {b.getNamedAttr(kStateAttr, step.getArgAttr(idx, mdl::kParamAttr)),
@@ -302,10 +327,12 @@ struct FuseOptimizerPass
     SmallVector<Value> grads;
     for (unsigned k = 0; k < paramArgs.size(); ++k)
       grads.push_back(ret.getOperand(k + 1));
-    if (clipNorm > 0 && !grads.empty()) {
+    if (clipNorm > 0 && llvm::is_contained(frozen, false)) {
       b.setInsertionPoint(ret);
       Value sumsq = arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, 0));
-      for (Value g : grads) {
+      for (auto [k, g] : llvm::enumerate(grads)) {
+        if (frozen[k])
+          continue;
         auto t = cast<RankedTensorType>(g.getType());
         SmallVector<int64_t> all;
         for (int64_t d = 0; d < t.getRank(); ++d)
@@ -334,11 +361,21 @@ struct FuseOptimizerPass
         g = mdl::MulOp::create(b, loc, g.getType(), g, coefT);
     }
 
-    SmallVector<Value> newParams;
+    SmallVector<std::pair<Value, unsigned>> newParams; // (value, arg index)
     SmallVector<SmallVector<Value>> newState(paramArgs.size());
     for (auto [k, idx] : llvm::enumerate(paramArgs)) {
+      if (frozen[k])
+        continue;
       Value param = body.getArgument(idx);
       Value g = grads[k];
+      // This parameter's hyper-parameters: the group's, then its overrides.
+      auto hpK = [&](StringRef key, double dflt) {
+        return override(k, key).value_or(hp(key, dflt));
+      };
+      auto f64K = [&](StringRef key, double dflt) {
+        return b.getNamedAttr(key, b.getF64FloatAttr(hpK(key, dflt)));
+      };
+      Value lrK = lr;
       if (noFuse || clipNorm > 0) {
         b.setInsertionPoint(ret);
       } else if (Operation *after = lastDependency(body, param, g)) {
@@ -349,49 +386,63 @@ struct FuseOptimizerPass
       SmallVector<Value> state;
       for (unsigned a : stateArgs[k])
         state.push_back(body.getArgument(a));
+      if (std::optional<double> own = override(k, "lr")) {
+        OpBuilder::InsertionGuard guard(b);
+        // After the step count and the group's rate are computed.
+        if (Operation *def = lr.getDefiningOp())
+          b.setInsertionPointAfter(def);
+        else
+          b.setInsertionPointToStart(&body);
+        lrK = arith::ConstantOp::create(b, loc, b.getFloatAttr(elem, *own));
+        if (scheduled)
+          lrK = scheduledLr(b, loc, lrK, stepCount,
+                            train.getSchedule().value_or(DictionaryAttr()),
+                            train.getWarmup().value_or(DictionaryAttr()));
+      }
       Operation *upd;
       SmallVector<NamedAttribute> attrs;
       if (opt == "sgd" && slots.empty()) {
-        upd = optim::SgdOp::create(b, loc, param.getType(), param, g, lr,
-                                   b.getF64FloatAttr(hp("weight_decay", 0)),
+        upd = optim::SgdOp::create(b, loc, param.getType(), param, g, lrK,
+                                   b.getF64FloatAttr(hpK("weight_decay", 0)),
                                    b.getF64FloatAttr(0.0));
       } else if (opt == "sgd") {
         auto m = optim::SgdMomentumOp::create(
-            b, loc, param.getType(), param.getType(), param, g, state[0], lr,
+            b, loc, param.getType(), param.getType(), param, g, state[0], lrK,
             stepCount, b.getF64FloatAttr(hp("momentum", 0)),
             hp("nesterov", 0) != 0 ? b.getUnitAttr() : UnitAttr(),
             b.getF64FloatAttr(hp("dampening", 0)),
-            b.getF64FloatAttr(hp("weight_decay", 0)), b.getF64FloatAttr(0.0));
+            b.getF64FloatAttr(hpK("weight_decay", 0)), b.getF64FloatAttr(0.0));
         upd = m;
       } else if (opt == "adam" || opt == "adamw") {
         attrs = {f64("beta1", 0.9), f64("beta2", 0.999), f64("eps", 1e-8),
-                 f64("weight_decay", opt == "adamw" ? 1e-2 : 0.0)};
+                 f64K("weight_decay", opt == "adamw" ? 1e-2 : 0.0)};
         flag("amsgrad", "amsgrad", attrs);
         if (opt == "adamw")
           attrs.push_back(b.getNamedAttr("decoupled", b.getUnitAttr()));
-        upd = optim::AdamOp::create(b, loc, param, g, state, lr, stepCount,
+        upd = optim::AdamOp::create(b, loc, param, g, state, lrK, stepCount,
                                     attrs);
       } else if (opt == "adagrad") {
-        attrs = {f64("eps", 1e-10), f64("lr_decay", 0), f64("weight_decay", 0),
+        attrs = {f64("eps", 1e-10), f64("lr_decay", 0), f64K("weight_decay", 0),
                  f64("initial_accumulator_value", 0)};
-        upd = optim::AdagradOp::create(b, loc, param, g, state, lr, stepCount,
+        upd = optim::AdagradOp::create(b, loc, param, g, state, lrK, stepCount,
                                        attrs);
       } else {
-        attrs = {f64("alpha", 0.99), f64("eps", 1e-8), f64("weight_decay", 0),
+        attrs = {f64("alpha", 0.99), f64("eps", 1e-8), f64K("weight_decay", 0),
                  f64("momentum", 0)};
         flag("centered", "centered", attrs);
-        upd = optim::RmspropOp::create(b, loc, param, g, state, lr, stepCount,
+        upd = optim::RmspropOp::create(b, loc, param, g, state, lrK, stepCount,
                                        attrs);
       }
       if (clipValue > 0)
         upd->setAttr("clip_value", b.getF64FloatAttr(clipValue));
-      newParams.push_back(upd->getResult(0));
+      newParams.push_back({upd->getResult(0), idx});
       for (Value r : llvm::drop_begin(upd->getResults()))
         newState[k].push_back(r);
     }
 
     SmallVector<Value> results{ret.getOperand(0)};
-    results.append(newParams);
+    for (auto &[v, idx] : newParams)
+      results.push_back(v);
     for (auto &st : newState)
       results.append(st);
     if (newStep)
@@ -410,9 +461,9 @@ struct FuseOptimizerPass
       step.setResultAttrs(res, b.getDictionaryAttr(b.getNamedAttr(
                                    kInplaceAttr, b.getI64IntegerAttr(arg))));
     };
-    for (auto [k, idx] : llvm::enumerate(paramArgs))
-      inplace(1 + k, idx);
-    unsigned res = 1 + paramArgs.size();
+    unsigned res = 1;
+    for (auto &[v, idx] : newParams)
+      inplace(res++, idx);
     for (auto &st : stateArgs)
       for (unsigned idx : st)
         inplace(res++, idx);

@@ -12,7 +12,7 @@ std::string adjoint::gradPipeline(const PipelineOptions &) {
 
 std::string adjoint::trainPipeline(const PipelineOptions &opts) {
   return std::string("adjoint-fuse-optimizer{no-fuse=") +
-         (opts.noFuse ? "true" : "false") + "},cse";
+         (opts.noFuse ? "true" : "false") + "},canonicalize,cse";
 }
 
 std::string adjoint::linalgPipeline(const PipelineOptions &) {

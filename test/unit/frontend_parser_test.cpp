@@ -305,9 +305,9 @@ TEST(FrontendParser, SyntaxErrors) {
                             "section, found end of file"},
       {"train m { lr 3 }", "t.adj:1:11: error: unknown train setting 'lr'; "
                            "expected 'optimizer', 'schedule', 'warmup', "
-                           "'clip', 'batch', 'epochs' or 'seed'"},
+                           "'clip', 'param', 'freeze', 'batch', 'epochs' or 'seed'"},
       {"train m { 3 }", "t.adj:1:11: error: expected 'optimizer', 'schedule', "
-                        "'warmup', 'clip', 'batch', 'epochs' or 'seed', "
+                        "'warmup', 'clip', 'param', 'freeze', 'batch', 'epochs' or 'seed', "
                         "found '3'"},
       {"train m { batch 3 batch 4 }",
        "t.adj:1:19: error: duplicate 'batch' setting"},

@@ -144,7 +144,9 @@ int parseArgs(int argc, char **argv, Options &o) {
     } else if (startsWith(a, "--data") || startsWith(a, "--epochs") ||
                startsWith(a, "--lr") || startsWith(a, "--seed") ||
                startsWith(a, "--limit") || startsWith(a, "--tol") ||
-               startsWith(a, "--save-params") || a == "--quiet") {
+               startsWith(a, "--save-params") ||
+               startsWith(a, "--checkpoint") || startsWith(a, "--resume") ||
+               a == "--quiet") {
       o.trainerArgs.push_back(a);
       if (a.find('=') == std::string::npos && a != "--quiet") {
         if (i + 1 >= argc)

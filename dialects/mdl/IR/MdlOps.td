@@ -48,8 +48,9 @@ def Mdl_TrainOp : Mdl_Op<"train"> {
     The `train` section of a model: the loss function to minimize (`model`),
     the optimizer and its hyper-parameters, the learning-rate schedule and
     warm-up (a `kind` and the arguments of torch.optim.lr_scheduler's
-    counterpart, stepped once per optimizer step), batch size, epochs and
-    seed.
+    counterpart, stepped once per optimizer step), gradient clipping,
+    per-parameter overrides (`param_options`: parameter name to `lr` and/or
+    `weight_decay`), the frozen parameters, batch size, epochs and seed.
 
     ```mlir
     mdl.train @mlp optimizer "sgd" {lr = 1.0e-01 : f64, momentum = 0.0 : f64}
@@ -60,7 +61,9 @@ def Mdl_TrainOp : Mdl_Op<"train"> {
                        DictionaryAttr:$hyper, I64Attr:$batch, I64Attr:$epochs,
                        I64Attr:$seed, OptionalAttr<DictionaryAttr>:$schedule,
                        OptionalAttr<DictionaryAttr>:$warmup,
-                       OptionalAttr<DictionaryAttr>:$clip);
+                       OptionalAttr<DictionaryAttr>:$clip,
+                       OptionalAttr<DictionaryAttr>:$param_options,
+                       OptionalAttr<StrArrayAttr>:$frozen);
   let assemblyFormat = [{
     $model `optimizer` $optimizer $hyper (`schedule` $schedule^)?
     (`warmup` $warmup^)? (`clip` $clip^)? `batch` $batch `epochs` $epochs

@@ -129,6 +129,21 @@ CLIPS = [
      lambda p: torch.nn.utils.clip_grad_norm_(p, 0.1)),
 ]
 
+# Per-parameter options (torch parameter groups) and frozen parameters (not
+# given to the optimizer). p = [w1, b1, w2, b2].
+GROUPS = [
+    ("adamw(lr = 0.01)  param b1(weight_decay = 0)  param b2(weight_decay = 0)",
+     lambda p: (torch.optim.AdamW([{"params": [p[0], p[2]]},
+                                   {"params": [p[1], p[3]], "weight_decay": 0}],
+                                  lr=0.01), None), None),
+    ("sgd(lr = 0.1, momentum = 0.9)  param w2(lr = 0.02)  schedule step(step_size = 20, gamma = 0.5)",
+     lambda p: (lambda o: (o, S.StepLR(o, 20, 0.5)))(torch.optim.SGD(
+         [{"params": [p[0], p[1], p[3]]}, {"params": [p[2]], "lr": 0.02}],
+         lr=0.1, momentum=0.9)), None),
+    ("adam(lr = 0.01)  freeze w1, b1",
+     lambda p: (torch.optim.Adam([p[2], p[3]], lr=0.01), None), None),
+]
+
 SHAPES = [(FEATURES, HIDDEN), (HIDDEN,), (HIDDEN, CLASSES), (CLASSES,)]
 
 
@@ -153,7 +168,7 @@ def main():
     worst_all = 0.0
     failures = 0
     configs = ([(t, lambda p, m=m: (m(p), None), None) for t, m in CONFIGS] +
-               [(t, m, None) for t, m in SCHEDULES] + CLIPS)
+               [(t, m, None) for t, m in SCHEDULES] + CLIPS + GROUPS)
     for i, (text, make, clip) in enumerate(configs):
         d = os.path.join(WORK, "c%d" % i)
         os.makedirs(d, exist_ok=True)
