@@ -44,6 +44,19 @@ std::string lossSymbol(llvm::StringRef model);
 mlir::LogicalResult emitHeader(mlir::ModuleOp module, llvm::raw_ostream &os,
                                const std::string &guard);
 
+/// Byte counts of a compiled train step (see Report.cpp).
+struct MemoryReport {
+  int64_t params = 0, state = 0, inputs = 0, saved = 0;
+  int64_t scratch = 0, allocations = 0, paramShaped = 0, weightGradients = 0;
+  bool clipNorm = false;
+};
+
+/// Fills params, state, inputs and saved activations from the train level.
+void collectTrainReport(mlir::ModuleOp module, MemoryReport &report);
+/// Fills scratch and gradient-buffer bytes after bufferization.
+void collectBufferReport(mlir::ModuleOp module, MemoryReport &report);
+void printReport(const MemoryReport &report, llvm::raw_ostream &os);
+
 } // namespace adjoint
 
 #endif // ADJOINT_CODEGEN_CODEGEN_H

@@ -19,7 +19,7 @@ std::string adjoint::linalgPipeline(const PipelineOptions &) {
   return "convert-mdl-to-linalg,convert-optim-to-linalg,canonicalize,cse";
 }
 
-std::string adjoint::llvmPipeline(const PipelineOptions &opts) {
+std::string adjoint::bufferizePipeline(const PipelineOptions &opts) {
   std::string p;
   p += "adjoint-entry-points,";
   p += std::string("adjoint-tile-and-vectorize{fuse-epilogues=") +
@@ -28,7 +28,12 @@ std::string adjoint::llvmPipeline(const PipelineOptions &opts) {
   p += "eliminate-empty-tensors,";
   p += "one-shot-bufferize{bufferize-function-boundaries=true "
        "function-boundary-type-conversion=identity-layout-map},";
-  p += "canonicalize,cse,";
+  p += "canonicalize,cse";
+  return p;
+}
+
+std::string adjoint::lowerToLLVMPipeline(const PipelineOptions &) {
+  std::string p;
   p += "scf-forall-to-for,func.func(adjoint-lower-vectors),";
   p += "buffer-deallocation-pipeline,";
   p += "convert-linalg-to-loops,canonicalize,cse,";
@@ -39,6 +44,10 @@ std::string adjoint::llvmPipeline(const PipelineOptions &opts) {
   p += "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true},";
   p += "reconcile-unrealized-casts,canonicalize,cse";
   return p;
+}
+
+std::string adjoint::llvmPipeline(const PipelineOptions &opts) {
+  return bufferizePipeline(opts) + "," + lowerToLLVMPipeline(opts);
 }
 
 LogicalResult adjoint::runPipeline(ModuleOp module, llvm::StringRef pipeline) {

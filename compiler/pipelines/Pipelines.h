@@ -25,8 +25,13 @@ std::string trainPipeline(const PipelineOptions &opts);
 /// train -> linalg on tensors.
 std::string linalgPipeline(const PipelineOptions &opts);
 /// linalg -> LLVM dialect (entry-point ABI, schedules, bufferization,
-/// vector lowering, conversion to LLVM).
+/// vector lowering, conversion to LLVM): bufferizePipeline followed by
+/// lowerToLLVMPipeline.
 std::string llvmPipeline(const PipelineOptions &opts);
+/// linalg on tensors -> vectorized kernels on memrefs.
+std::string bufferizePipeline(const PipelineOptions &opts);
+/// memrefs -> LLVM dialect.
+std::string lowerToLLVMPipeline(const PipelineOptions &opts);
 
 /// Parses and runs `pipeline` on `module`.
 mlir::LogicalResult runPipeline(mlir::ModuleOp module,

@@ -61,6 +61,9 @@ options:
   --mcpu=CPU         target CPU: native (default), generic, or an LLVM CPU
                      name such as skylake-avx512
   --f64              compile every f32 tensor as f64
+  --report           print the memory of the train step to stderr: parameters,
+                     optimizer state, saved activations, scratch, gradient
+                     buffers, and the clipping strategy
   --keep=DIR         (build/train/check) keep the generated files in DIR
   -h, --help         print this help
 
@@ -84,6 +87,7 @@ struct Options {
   std::optional<int64_t> batch;
   bool noFuse = false;
   bool f64 = false;
+  bool report = false;
   adjoint::TargetOptions target;
   std::vector<std::string> trainerArgs;
 };
@@ -141,6 +145,8 @@ int parseArgs(int argc, char **argv, Options &o) {
       o.noFuse = true;
     } else if (a == "--f64") {
       o.f64 = true;
+    } else if (a == "--report") {
+      o.report = true;
     } else if (startsWith(a, "--data") || startsWith(a, "--epochs") ||
                startsWith(a, "--lr") || startsWith(a, "--seed") ||
                startsWith(a, "--limit") || startsWith(a, "--tol") ||
@@ -284,11 +290,19 @@ int Driver::compile(const std::string &objPath, Compiled &out) {
     if (failed(adjoint::emitHeader(*module, hs, guard)))
       return 1;
   }
+  adjoint::MemoryReport report;
+  adjoint::collectTrainReport(*module, report);
   if (failed(adjoint::runPipeline(*module, adjoint::linalgPipeline(popts))))
     return 1;
   if (o.emit == "linalg")
     return print();
-  if (failed(adjoint::runPipeline(*module, adjoint::llvmPipeline(popts))))
+  if (failed(adjoint::runPipeline(*module, adjoint::bufferizePipeline(popts))))
+    return 1;
+  adjoint::collectBufferReport(*module, report);
+  if (o.report)
+    adjoint::printReport(report, llvm::errs());
+  if (failed(
+          adjoint::runPipeline(*module, adjoint::lowerToLLVMPipeline(popts))))
     return 1;
   if (o.emit == "llvm-mlir")
     return print();
