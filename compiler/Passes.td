@@ -108,6 +108,19 @@ def AdjointSplitEmptyTensors : Pass<"adjoint-split-empty-tensors", "mlir::func::
   }];
 }
 
+def AdjointStaticScratch : Pass<"adjoint-static-scratch", "mlir::ModuleOp"> {
+  let summary = "give every temporary buffer of an entry point a static home";
+  let description = [{
+    Replaces each statically shaped `memref.alloc` in a public function by a
+    private, 64-byte aligned `memref.global` of its own (zero-filled storage
+    in the object's .bss), so a train step allocates nothing on the heap.
+    Runs after bufferization and before deallocation is planned (no
+    deallocation is then needed). A compiled model is therefore not
+    reentrant: one instance must not run in two threads at once.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def AdjointLowerVectors : Pass<"adjoint-lower-vectors", "mlir::func::FuncOp"> {
   let summary = "hoist accumulators and lower vector ops to FMA-ready form";
   let description = [{

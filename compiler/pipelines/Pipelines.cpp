@@ -35,7 +35,7 @@ std::string adjoint::bufferizePipeline(const PipelineOptions &opts) {
 std::string adjoint::lowerToLLVMPipeline(const PipelineOptions &) {
   std::string p;
   p += "scf-forall-to-for,func.func(adjoint-lower-vectors),";
-  p += "buffer-deallocation-pipeline,";
+  p += "adjoint-static-scratch,buffer-deallocation-pipeline,";
   p += "convert-linalg-to-loops,canonicalize,cse,";
   p += "expand-strided-metadata,lower-affine,convert-scf-to-cf,";
   p += "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,";
