@@ -450,6 +450,15 @@ void ModelSema::run() {
       m.outputIsDefault = true;
       checkOutput(*m.output, flags, true);
     }
+  } else if (m.output && m.output->resolved && lossOk &&
+             m.loss->name == "softmax_cross_entropy" && !m.loss->args.empty() &&
+             m.output->shape != m.loss->args[0]->shape) {
+    // Trainers score a classifier by the argmax of its output over the
+    // classes the labels index: the output must have the logits' shape.
+    diags.error(m.output->loc,
+                "the output of a softmax_cross_entropy model must have the "
+                "shape of its logits " +
+                    typeStr(*m.loss->args[0]) + ", got " + typeStr(*m.output));
   }
 }
 
