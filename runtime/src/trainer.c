@@ -1,6 +1,8 @@
 /*===- trainer.c - Training and evaluation driver -------------------------===*/
 #include "internal.h"
 
+#include "adjoint/checkpoint.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -218,7 +220,9 @@ int adj_trainer_check_dataset(const adj_trainer *t, const adj_dataset *ds) {
   return 0;
 }
 
-static int bind_train_dataset(adj_trainer *t, const adj_dataset *ds) {
+int adj_trainer_bind_dataset(adj_trainer *t, const adj_dataset *ds) {
+  if (!t || !t->info)
+    return adj_set_error("uninitialized trainer");
   if (t->train_ds == ds && t->train_ds_samples == ds->num_samples &&
       t->train_batches.ds == ds)
     return 0;
@@ -240,7 +244,7 @@ int adj_train_epoch(adj_trainer *t, const adj_dataset *train,
                     adj_epoch_stats *stats) {
   if (!t || !t->info)
     return adj_set_error("uninitialized trainer");
-  if (bind_train_dataset(t, train) != 0)
+  if (adj_trainer_bind_dataset(t, train) != 0)
     return -1;
   const adj_model_info *info = t->info;
   adj_batcher *b = &t->train_batches;
@@ -313,13 +317,19 @@ int adj_evaluate(adj_trainer *t, const adj_dataset *ds, double *accuracy,
   return 0;
 }
 
-int adj_train(adj_trainer *t, const adj_dataset *train, const adj_dataset *test,
-              int64_t epochs, FILE *progress, double *test_accuracy) {
-  if (!t || !t->info)
-    return adj_set_error("uninitialized trainer");
-  if (epochs < 0)
-    return adj_set_error("number of epochs must not be negative, got %lld",
-                         (long long)epochs);
+int64_t adj_trainer_global_step(const adj_trainer *t) {
+  if (!t || !t->train_batches.ds)
+    return 0;
+  return t->epochs_done * adj_batcher_num_batches(&t->train_batches);
+}
+
+/* Runs `epochs` epochs, numbering the progress lines from `first_label` + 1
+   to `first_label` + `epochs` out of `total_label`, and saves a checkpoint
+   to `checkpoint_path` (if non-NULL) after every epoch. */
+static int train_loop(adj_trainer *t, const adj_dataset *train,
+                      const adj_dataset *test, int64_t epochs,
+                      int64_t first_label, int64_t total_label, FILE *progress,
+                      const char *checkpoint_path, double *test_accuracy) {
   if (adj_trainer_check_dataset(t, train) != 0)
     return -1;
   if (test && adj_trainer_check_dataset(t, test) != 0)
@@ -332,18 +342,45 @@ int adj_train(adj_trainer *t, const adj_dataset *train, const adj_dataset *test,
     if (test && adj_evaluate(t, test, &acc, NULL) != 0)
       return -1;
     if (progress) {
-      fprintf(progress, "epoch %lld/%lld  loss %.4f", (long long)e,
-              (long long)epochs, st.loss);
+      fprintf(progress, "epoch %lld/%lld  loss %.4f",
+              (long long)(first_label + e), (long long)total_label, st.loss);
       if (test)
         fprintf(progress, "  test-acc %.4f", acc);
       fprintf(progress, "  samples/s %.0f  (%.2f s)\n", st.samples_per_sec,
               st.seconds);
       fflush(progress);
     }
+    if (checkpoint_path && adj_checkpoint_save(t, checkpoint_path) != 0)
+      return -1;
   }
   if (test && epochs == 0 && adj_evaluate(t, test, &acc, NULL) != 0)
     return -1;
   if (test_accuracy && test)
     *test_accuracy = acc;
   return 0;
+}
+
+int adj_train(adj_trainer *t, const adj_dataset *train, const adj_dataset *test,
+              int64_t epochs, FILE *progress, double *test_accuracy) {
+  if (!t || !t->info)
+    return adj_set_error("uninitialized trainer");
+  if (epochs < 0)
+    return adj_set_error("number of epochs must not be negative, got %lld",
+                         (long long)epochs);
+  return train_loop(t, train, test, epochs, 0, epochs, progress, NULL,
+                    test_accuracy);
+}
+
+int adj_train_to(adj_trainer *t, const adj_dataset *train,
+                 const adj_dataset *test, int64_t total_epochs, FILE *progress,
+                 const char *checkpoint_path, double *test_accuracy) {
+  if (!t || !t->info)
+    return adj_set_error("uninitialized trainer");
+  if (total_epochs < 0)
+    return adj_set_error("number of epochs must not be negative, got %lld",
+                         (long long)total_epochs);
+  int64_t done = t->epochs_done;
+  int64_t remaining = total_epochs > done ? total_epochs - done : 0;
+  return train_loop(t, train, test, remaining, done, total_epochs, progress,
+                    checkpoint_path, test_accuracy);
 }

@@ -7,6 +7,7 @@
  *      -lz -lm
  *
  *===----------------------------------------------------------------------===*/
+#include "adjoint/checkpoint.h"
 #include "adjoint/runtime.h"
 
 #include <errno.h>
@@ -45,6 +46,19 @@ static void usage(FILE *out, const char *prog, const adj_model_info *info) {
           "                order, raw little-endian %s values, concatenated "
           "(written\n"
           "                to FILE.tmp, then renamed)\n"
+          "  --checkpoint FILE\n"
+          "                after every epoch, save parameters, optimizer state, "
+          "epoch,\n"
+          "                step and shuffle RNG to FILE (safetensors, written "
+          "to\n"
+          "                FILE.tmp, synced, then renamed over FILE)\n"
+          "  --resume FILE continue from checkpoint FILE: restore it, then "
+          "train the\n"
+          "                remaining epochs up to --epochs (a total; run with "
+          "the same\n"
+          "                --data, --limit and --lr to reproduce an "
+          "uninterrupted run\n"
+          "                bit for bit)\n"
           "  --check       check gradients against finite differences "
           "instead of\n"
           "                training (needs an f64 model; exit status 0 if "
@@ -186,6 +200,28 @@ static int params_file_commit(params_file *pf, const adj_trainer *t) {
   return 0;
 }
 
+/* Fails early if FILE.tmp of --checkpoint cannot be created, instead of
+   after the first epoch. */
+static int checkpoint_probe(const char *path) {
+  size_t len = strlen(path);
+  char *tmp = malloc(len + sizeof ".tmp");
+  if (!tmp)
+    return adj_set_error("%s: out of memory", path);
+  memcpy(tmp, path, len);
+  memcpy(tmp + len, ".tmp", sizeof ".tmp");
+  FILE *f = fopen(tmp, "wb");
+  if (!f) {
+    adj_set_error("%s: cannot open %s for writing: %s", path, tmp,
+                  strerror(errno));
+    free(tmp);
+    return -1;
+  }
+  fclose(f);
+  remove(tmp);
+  free(tmp);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const adj_model_info *info = &ADJ_MODEL_INFO;
   const char *prog = argc > 0 ? argv[0] : "trainer";
@@ -195,6 +231,8 @@ int main(int argc, char **argv) {
   uint64_t seed = info->seed;
   int64_t limit = 0;
   const char *save_path = NULL;
+  const char *checkpoint_path = NULL;
+  const char *resume_path = NULL;
   double tol = ADJ_DEFAULT_TOL;
   int check = 0, quiet = 0;
 
@@ -215,7 +253,7 @@ int main(int argc, char **argv) {
     /* Options with a value: "--opt VALUE" or "--opt=VALUE". */
     static const char *const with_value[] = {
         "--data", "--epochs", "--lr", "--seed", "--limit", "--tol",
-        "--save-params"};
+        "--save-params", "--checkpoint", "--resume"};
     const char *opt = NULL, *val = NULL;
     for (size_t k = 0; k < sizeof with_value / sizeof *with_value; ++k) {
       size_t n = strlen(with_value[k]);
@@ -253,6 +291,13 @@ int main(int argc, char **argv) {
       if (val[0] == '\0')
         rc = adj_set_error("%s: expected a file name", opt);
       save_path = val;
+    } else if (!strcmp(opt, "--checkpoint") || !strcmp(opt, "--resume")) {
+      if (val[0] == '\0')
+        rc = adj_set_error("%s: expected a file name", opt);
+      if (!strcmp(opt, "--checkpoint"))
+        checkpoint_path = val;
+      else
+        resume_path = val;
     }
     if (rc != 0)
       return fail(adj_last_error());
@@ -260,6 +305,8 @@ int main(int argc, char **argv) {
 
   if (check && save_path)
     return fail("--save-params cannot be used with --check");
+  if (check && (checkpoint_path || resume_path))
+    return fail("--checkpoint and --resume cannot be used with --check");
   if (check) {
     double worst = 0.0;
     int rc = adj_check_gradients(info, seed, tol, stdout, &worst);
@@ -274,6 +321,10 @@ int main(int argc, char **argv) {
   memset(&saved, 0, sizeof saved);
   if (save_path && params_file_open(&saved, save_path) != 0)
     return fail(adj_last_error());
+  if (checkpoint_path && checkpoint_probe(checkpoint_path) != 0) {
+    params_file_discard(&saved);
+    return fail(adj_last_error());
+  }
   adj_dataset train, test;
   memset(&train, 0, sizeof train);
   memset(&test, 0, sizeof test);
@@ -291,6 +342,8 @@ int main(int argc, char **argv) {
   if (adj_trainer_check_dataset(&t, &train) != 0 ||
       adj_trainer_check_dataset(&t, &test) != 0)
     goto error;
+  if (resume_path && adj_checkpoint_load(&t, &train, resume_path) != 0)
+    goto error;
   if (!quiet) {
     int64_t values = 0;
     for (int i = 0; i < info->num_params; ++i)
@@ -302,10 +355,15 @@ int main(int argc, char **argv) {
            (long long)info->batch, info->optimizer ? info->optimizer : "sgd",
            lr, (long long)epochs, (long long)train.num_samples,
            (long long)test.num_samples);
+    if (resume_path)
+      printf("resumed from %s: %lld of %lld epochs done, step %lld\n",
+             resume_path, (long long)t.epochs_done, (long long)epochs,
+             (long long)adj_trainer_global_step(&t));
     fflush(stdout);
   }
   double acc = 0.0;
-  if (adj_train(&t, &train, &test, epochs, quiet ? NULL : stdout, &acc) != 0)
+  if (adj_train_to(&t, &train, &test, epochs, quiet ? NULL : stdout,
+                   checkpoint_path, &acc) != 0)
     goto error;
   printf("test accuracy: %.4f\n", acc);
   fflush(stdout);
