@@ -39,6 +39,7 @@ def AdjointFuseOptimizer : Pass<"adjoint-fuse-optimizer", "mlir::ModuleOp"> {
   let dependentDialects = ["adjoint::optim::OptimDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::math::MathDialect",
+                           "mlir::scf::SCFDialect",
                            "mlir::tensor::TensorDialect"];
 }
 

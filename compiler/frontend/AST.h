@@ -159,6 +159,9 @@ struct TrainConfig {
   /// `freeze w1, b1`: parameters that are not trained.
   std::vector<std::pair<std::string, SrcLoc>> frozen;
   int64_t batch = 32;
+  /// `accumulate K`: apply the optimizer every K micro-batches, on the mean
+  /// of their gradients.
+  int64_t accumulate = 1;
   int64_t epochs = 1;
   uint64_t seed = 0;
   bool hasBatch = false, hasEpochs = false, hasSeed = false,

@@ -197,6 +197,8 @@ void printTrain(const TrainConfig &t, std::ostream &os) {
   for (const auto &f : t.frozen)
     os << "  freeze " << f.first << '\n';
   os << "  batch " << t.batch << '\n';
+  if (t.accumulate != 1)
+    os << "  accumulate " << t.accumulate << '\n';
   os << "  epochs " << t.epochs << '\n';
   os << "  seed " << t.seed << '\n';
 }

@@ -478,8 +478,9 @@ void Parser::parseTrain(Program &prog) {
 
 bool Parser::parseTrainItem(TrainConfig &t,
                             std::map<std::string, SrcLoc> &seen) {
-  static const char *known = "'optimizer', 'schedule', 'warmup', 'clip', "
-                             "'param', 'freeze', 'batch', 'epochs' or 'seed'";
+  static const char *known =
+      "'optimizer', 'schedule', 'warmup', 'clip', 'param', 'freeze', "
+      "'batch', 'accumulate', 'epochs' or 'seed'";
   if (!is(Tok::Ident)) {
     errorHere(std::string("expected ") + known + ", found " + found());
     return false;
@@ -488,7 +489,7 @@ bool Parser::parseTrainItem(TrainConfig &t,
   SrcLoc kwLoc = cur().loc;
   if (kw != "optimizer" && kw != "schedule" && kw != "warmup" && kw != "clip" &&
       kw != "param" && kw != "freeze" && kw != "batch" && kw != "epochs" &&
-      kw != "seed") {
+      kw != "accumulate" && kw != "seed") {
     errorHere("unknown train setting '" + abbreviate(kw) + "'; expected " +
               known);
     return false;
@@ -520,6 +521,12 @@ bool Parser::parseTrainItem(TrainConfig &t,
     return parseIntSetting(kw, "batch size must be a positive integer", false,
                            t.batch);
   }
+  if (kw == "accumulate")
+    return parseIntSetting(
+        kw,
+        "the number of accumulated micro-batches must be a positive "
+        "integer",
+        false, t.accumulate);
   if (kw == "epochs") {
     t.hasEpochs = true;
     return parseIntSetting(kw, "number of epochs must be a positive integer",

@@ -301,6 +301,8 @@ OwningOpRef<ModuleOp> Importer::run() {
   }
   if (!hyper.get("lr"))
     hyper.set("lr", b.getF64FloatAttr(lr));
+  if (train && train->accumulate > 1)
+    hyper.set("accumulate", b.getF64FloatAttr(double(train->accumulate)));
   auto specDict = [&](const ast::ScheduleSpec &spec) {
     NamedAttrList attrs;
     attrs.set("kind", b.getStringAttr(spec.name));

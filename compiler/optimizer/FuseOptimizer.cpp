@@ -9,6 +9,8 @@
 
 #include "compiler/Passes.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
 #include <cmath>
 
 namespace adjoint {
@@ -201,6 +203,12 @@ struct FuseOptimizerPass
     } else {
       return train.emitError("unknown optimizer '") << opt << "'";
     }
+    // Gradient accumulation: the optimizer runs every `accumulate` calls on
+    // the mean of their gradients, summed in one more state buffer.
+    int64_t accumulate = static_cast<int64_t>(hp("accumulate", 1));
+    size_t optSlots = slots.size();
+    if (accumulate > 1)
+      slots.push_back("grad_sum");
 
     auto step = cast<func::FuncOp>(grad->clone());
     step.setSymName(name);
@@ -264,7 +272,7 @@ struct FuseOptimizerPass
     // buffer that the train step increments, for optimizers that need it.
     bool scheduled = train.getSchedule() || train.getWarmup();
     bool needsStep = opt == "adam" || opt == "adamw" || opt == "adagrad" ||
-                     opt == "rmsprop" || scheduled ||
+                     opt == "rmsprop" || scheduled || accumulate > 1 ||
                      (opt == "sgd" && hp("dampening", 0) != 0);
     int stepIdx = -1;
     if (needsStep) {
@@ -286,7 +294,7 @@ struct FuseOptimizerPass
             loc)))
       return failure();
     Value lr = body.getArgument(lrIdx);
-    Value stepCount, newStep;
+    Value stepCount, newStep, applyNow;
     if (needsStep) {
       b.setInsertionPointToStart(&body);
       Value counter = body.getArgument(stepIdx);
@@ -296,6 +304,17 @@ struct FuseOptimizerPass
       stepCount = arith::ExtSIOp::create(b, loc, b.getI64Type(), next);
       newStep = tensor::FromElementsOp::create(b, loc, counter.getType(),
                                                ValueRange{next});
+      if (accumulate > 1) {
+        // The counter counts micro-batches; the optimizer steps every
+        // `accumulate` of them.
+        Value k =
+            arith::ConstantIntOp::create(b, loc, b.getI64Type(), accumulate);
+        Value zero = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 0);
+        applyNow = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::eq,
+            arith::RemSIOp::create(b, loc, stepCount, k), zero);
+        stepCount = arith::DivSIOp::create(b, loc, stepCount, k);
+      }
       if (scheduled)
         lr = scheduledLr(b, loc, lr, stepCount,
                          train.getSchedule().value_or(DictionaryAttr()),
@@ -324,6 +343,9 @@ struct FuseOptimizerPass
       else
         return train.emitError("unknown clipping '") << kind << "'";
     }
+    if (clipNorm > 0 && accumulate > 1)
+      return train.emitError("clipping by global norm together with gradient "
+                             "accumulation is not supported yet");
     SmallVector<Value> grads;
     for (unsigned k = 0; k < paramArgs.size(); ++k)
       grads.push_back(ret.getOperand(k + 1));
@@ -363,6 +385,12 @@ struct FuseOptimizerPass
 
     SmallVector<std::pair<Value, unsigned>> newParams; // (value, arg index)
     SmallVector<SmallVector<Value>> newState(paramArgs.size());
+    // With accumulation the updates are built in a detached block and moved
+    // into the then-branch of an scf.if on `applyNow`.
+    std::unique_ptr<Block> deferred;
+    SmallVector<Value> totals(paramArgs.size());
+    if (accumulate > 1)
+      deferred = std::make_unique<Block>();
     for (auto [k, idx] : llvm::enumerate(paramArgs)) {
       if (frozen[k])
         continue;
@@ -376,7 +404,18 @@ struct FuseOptimizerPass
         return b.getNamedAttr(key, b.getF64FloatAttr(hpK(key, dflt)));
       };
       Value lrK = lr;
-      if (noFuse || clipNorm > 0) {
+      if (deferred) {
+        b.setInsertionPoint(ret);
+        Value acc = body.getArgument(stateArgs[k].back());
+        auto scalar = RankedTensorType::get({}, elem);
+        totals[k] = mdl::AddOp::create(b, loc, g.getType(), acc, g);
+        Value inv = arith::ConstantOp::create(
+            b, loc, scalar,
+            DenseElementsAttr::get(
+                scalar, b.getFloatAttr(elem, 1.0 / double(accumulate))));
+        g = mdl::MulOp::create(b, loc, g.getType(), totals[k], inv);
+        b.setInsertionPointToEnd(deferred.get());
+      } else if (noFuse || clipNorm > 0) {
         b.setInsertionPoint(ret);
       } else if (Operation *after = lastDependency(body, param, g)) {
         b.setInsertionPointAfter(after);
@@ -384,7 +423,7 @@ struct FuseOptimizerPass
         b.setInsertionPointToStart(&body);
       }
       SmallVector<Value> state;
-      for (unsigned a : stateArgs[k])
+      for (unsigned a : ArrayRef<unsigned>(stateArgs[k]).take_front(optSlots))
         state.push_back(body.getArgument(a));
       if (std::optional<double> own = override(k, "lr")) {
         OpBuilder::InsertionGuard guard(b);
@@ -401,7 +440,7 @@ struct FuseOptimizerPass
       }
       Operation *upd;
       SmallVector<NamedAttribute> attrs;
-      if (opt == "sgd" && slots.empty()) {
+      if (opt == "sgd" && optSlots == 0) {
         upd = optim::SgdOp::create(b, loc, param.getType(), param, g, lrK,
                                    b.getF64FloatAttr(hpK("weight_decay", 0)),
                                    b.getF64FloatAttr(0.0));
@@ -438,6 +477,58 @@ struct FuseOptimizerPass
       newParams.push_back({upd->getResult(0), idx});
       for (Value r : llvm::drop_begin(upd->getResults()))
         newState[k].push_back(r);
+    }
+
+    if (deferred) {
+      // scf.if applyNow { updates; yield new params, state, zero sums }
+      //        else     { yield params, state, running sums }
+      SmallVector<Type> types;
+      SmallVector<Value> thenValues, elseValues;
+      unsigned n = 0;
+      for (auto [k, idx] : llvm::enumerate(paramArgs)) {
+        if (frozen[k])
+          continue;
+        Value param = body.getArgument(idx);
+        types.push_back(param.getType());
+        thenValues.push_back(newParams[n++].first);
+        elseValues.push_back(param);
+        for (auto [s, a] : llvm::zip(newState[k], stateArgs[k])) {
+          types.push_back(s.getType());
+          thenValues.push_back(s);
+          elseValues.push_back(body.getArgument(a));
+        }
+        types.push_back(totals[k].getType());
+        thenValues.push_back(Value()); // zero sum, built in the then-branch
+        elseValues.push_back(totals[k]);
+      }
+      b.setInsertionPoint(ret);
+      auto ifOp = scf::IfOp::create(b, loc, types, applyNow,
+                                    /*withElseRegion=*/true);
+      Block *thenBlock = &ifOp.getThenRegion().front();
+      thenBlock->getOperations().splice(thenBlock->end(),
+                                        deferred->getOperations());
+      b.setInsertionPointToEnd(thenBlock);
+      for (auto [i, v] : llvm::enumerate(thenValues))
+        if (!v) {
+          auto t = cast<RankedTensorType>(types[i]);
+          thenValues[i] = arith::ConstantOp::create(
+              b, loc, t,
+              DenseElementsAttr::get(t, b.getFloatAttr(t.getElementType(), 0)));
+        }
+      scf::YieldOp::create(b, loc, thenValues);
+      b.setInsertionPointToEnd(&ifOp.getElseRegion().front());
+      scf::YieldOp::create(b, loc, elseValues);
+      // The if's results replace the update results.
+      unsigned r = 0;
+      n = 0;
+      for (auto [k, idx] : llvm::enumerate(paramArgs)) {
+        if (frozen[k])
+          continue;
+        newParams[n++].first = ifOp.getResult(r++);
+        for (Value &st : newState[k])
+          st = ifOp.getResult(r++);
+        newState[k].push_back(ifOp.getResult(r++));
+      }
     }
 
     SmallVector<Value> results{ret.getOperand(0)};

@@ -38,8 +38,7 @@ std::string sexpr(const ast::Expr &e) {
   case ExprKind::Unary:
     return "(neg " + sexpr(*e.args[0]) + ")";
   case ExprKind::Binary:
-    return "(" + e.op + " " + sexpr(*e.args[0]) + " " + sexpr(*e.args[1]) +
-           ")";
+    return "(" + e.op + " " + sexpr(*e.args[0]) + " " + sexpr(*e.args[1]) + ")";
   case ExprKind::Call:
   case ExprKind::List: {
     std::string s = "(" + (e.kind == ExprKind::Call ? e.name : "list");
@@ -303,11 +302,13 @@ TEST(FrontendParser, SyntaxErrors) {
                           "found 'batch'"},
       {"train m { batch 3", "t.adj:1:18: error: expected '}' at end of train "
                             "section, found end of file"},
-      {"train m { lr 3 }", "t.adj:1:11: error: unknown train setting 'lr'; "
-                           "expected 'optimizer', 'schedule', 'warmup', "
-                           "'clip', 'param', 'freeze', 'batch', 'epochs' or 'seed'"},
+      {"train m { lr 3 }",
+       "t.adj:1:11: error: unknown train setting 'lr'; "
+       "expected 'optimizer', 'schedule', 'warmup', "
+       "'clip', 'param', 'freeze', 'batch', 'accumulate', 'epochs' or 'seed'"},
       {"train m { 3 }", "t.adj:1:11: error: expected 'optimizer', 'schedule', "
-                        "'warmup', 'clip', 'param', 'freeze', 'batch', 'epochs' or 'seed', "
+                        "'warmup', 'clip', 'param', 'freeze', 'batch', "
+                        "'accumulate', 'epochs' or 'seed', "
                         "found '3'"},
       {"train m { batch 3 batch 4 }",
        "t.adj:1:19: error: duplicate 'batch' setting"},
@@ -415,11 +416,13 @@ TEST(FrontendParser, NestingLimit) {
   std::string chain = "x";
   for (int i = 0; i < 500; ++i)
     chain += " + x";
-  r = run("model m(x: f32[B]) {\n  let h = " + chain + "\n  loss mse(h, x)\n}\n");
+  r = run("model m(x: f32[B]) {\n  let h = " + chain +
+          "\n  loss mse(h, x)\n}\n");
   EXPECT_TRUE(r.ok) << r.diags;
   for (int i = 0; i < 600; ++i)
     chain += " + x";
-  r = run("model m(x: f32[B]) {\n  let h = " + chain + "\n  loss mse(h, x)\n}\n");
+  r = run("model m(x: f32[B]) {\n  let h = " + chain +
+          "\n  loss mse(h, x)\n}\n");
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.numErrors, 1u);
   EXPECT_NE(r.first().find("error: expression nested too deeply"),

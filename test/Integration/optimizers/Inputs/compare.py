@@ -144,6 +144,18 @@ GROUPS = [
      lambda p: (torch.optim.Adam([p[2], p[3]], lr=0.01), None), None),
 ]
 
+# Gradient accumulation over K micro-batches: torch scales each micro-batch
+# loss by 1/K, sums the gradients and steps every K micro-batches.
+ACCUMULATE = [
+    ("sgd(lr = 0.1, momentum = 0.9)  accumulate 4",
+     lambda p: (torch.optim.SGD(p, lr=0.1, momentum=0.9), None), None, 4),
+    ("adam(lr = 0.01)  accumulate 5",
+     lambda p: (torch.optim.Adam(p, lr=0.01), None), None, 5),
+    ("adamw(lr = 0.01)  accumulate 5  schedule step(step_size = 5, gamma = 0.5)  clip value(max = 0.05)",
+     lambda p: (lambda o: (o, S.StepLR(o, 5, 0.5)))(torch.optim.AdamW(p, lr=0.01)),
+     lambda p: torch.nn.utils.clip_grad_value_(p, 0.05), 5),
+]
+
 SHAPES = [(FEATURES, HIDDEN), (HIDDEN,), (HIDDEN, CLASSES), (CLASSES,)]
 
 
@@ -167,9 +179,11 @@ def main():
             f.write(ys[s].tobytes())
     worst_all = 0.0
     failures = 0
-    configs = ([(t, lambda p, m=m: (m(p), None), None) for t, m in CONFIGS] +
-               [(t, m, None) for t, m in SCHEDULES] + CLIPS + GROUPS)
-    for i, (text, make, clip) in enumerate(configs):
+    configs = ([(t, lambda p, m=m: (m(p), None), None, 1) for t, m in CONFIGS] +
+               [(t, m, None, 1) for t, m in SCHEDULES] +
+               [c + (1,) for c in CLIPS + GROUPS] +
+               ACCUMULATE)
+    for i, (text, make, clip, accumulate) in enumerate(configs):
         d = os.path.join(WORK, "c%d" % i)
         os.makedirs(d, exist_ok=True)
         src = os.path.join(d, "net.adj")
@@ -208,11 +222,13 @@ def main():
             y = torch.from_numpy(ys[s].astype(np.int64))
             h = torch.tanh(x @ params[0] + params[1])
             loss = torch.nn.functional.cross_entropy(h @ params[2] + params[3], y)
-            opt.zero_grad()
-            loss.backward()
+            (loss / accumulate).backward()
+            if (s + 1) % accumulate:
+                continue
             if clip:
                 clip(params)
             opt.step()
+            opt.zero_grad()
             if sched:
                 sched.step()
         worst = 0.0
