@@ -48,6 +48,7 @@ mlir::LogicalResult emitHeader(mlir::ModuleOp module, llvm::raw_ostream &os,
 struct MemoryReport {
   int64_t params = 0, state = 0, inputs = 0, saved = 0;
   int64_t scratch = 0, allocations = 0, paramShaped = 0, weightGradients = 0;
+  int64_t staticScratch = 0, staticBuffers = 0;
   bool clipNorm = false;
 };
 
@@ -55,6 +56,8 @@ struct MemoryReport {
 void collectTrainReport(mlir::ModuleOp module, MemoryReport &report);
 /// Fills scratch and gradient-buffer bytes after bufferization.
 void collectBufferReport(mlir::ModuleOp module, MemoryReport &report);
+/// Fills the static scratch storage after adjoint-static-scratch.
+void collectScratchReport(mlir::ModuleOp module, MemoryReport &report);
 void printReport(const MemoryReport &report, llvm::raw_ostream &os);
 
 } // namespace adjoint

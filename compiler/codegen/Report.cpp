@@ -113,6 +113,18 @@ void adjoint::collectBufferReport(ModuleOp module, MemoryReport &r) {
   });
 }
 
+void adjoint::collectScratchReport(ModuleOp module, MemoryReport &r) {
+  func::FuncOp step = trainStep(module);
+  if (!step)
+    return;
+  std::string prefix = ("__adjoint_scratch_" + step.getSymName() + "_").str();
+  for (auto g : module.getOps<memref::GlobalOp>())
+    if (g.getSymName().starts_with(prefix)) {
+      r.staticScratch += bytesOf(g.getType());
+      ++r.staticBuffers;
+    }
+}
+
 void adjoint::printReport(const MemoryReport &r, llvm::raw_ostream &os) {
   os << "memory of the train step:\n";
   os << "  parameters:          " << human(r.params) << "\n";
@@ -120,8 +132,10 @@ void adjoint::printReport(const MemoryReport &r, llvm::raw_ostream &os) {
   os << "  inputs and mask:     " << human(r.inputs) << "\n";
   os << "  saved activations:   " << human(r.saved)
      << " (forward values the reverse sweep reads)\n";
-  os << "  scratch:             " << human(r.scratch) << " in " << r.allocations
-     << " temporary buffers\n";
+  os << "  scratch:             " << human(r.staticScratch) << " in "
+     << r.staticBuffers << " static buffers (" << r.allocations
+     << " temporaries of " << human(r.scratch)
+     << ", sharing storage where their lifetimes do not overlap)\n";
   os << "  gradient buffers:    " << human(r.paramShaped)
      << " (gradients materialized for an unfused update), of which "
      << human(r.weightGradients) << " for matrices";

@@ -32,10 +32,14 @@ std::string adjoint::bufferizePipeline(const PipelineOptions &opts) {
   return p;
 }
 
+std::string adjoint::scratchPipeline(const PipelineOptions &) {
+  return "scf-forall-to-for,func.func(adjoint-lower-vectors),"
+         "adjoint-static-scratch";
+}
+
 std::string adjoint::lowerToLLVMPipeline(const PipelineOptions &) {
   std::string p;
-  p += "scf-forall-to-for,func.func(adjoint-lower-vectors),";
-  p += "adjoint-static-scratch,buffer-deallocation-pipeline,";
+  p += "buffer-deallocation-pipeline,";
   p += "convert-linalg-to-loops,canonicalize,cse,";
   p += "expand-strided-metadata,lower-affine,convert-scf-to-cf,";
   p += "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,";
@@ -47,7 +51,8 @@ std::string adjoint::lowerToLLVMPipeline(const PipelineOptions &) {
 }
 
 std::string adjoint::llvmPipeline(const PipelineOptions &opts) {
-  return bufferizePipeline(opts) + "," + lowerToLLVMPipeline(opts);
+  return bufferizePipeline(opts) + "," + scratchPipeline(opts) + "," +
+         lowerToLLVMPipeline(opts);
 }
 
 LogicalResult adjoint::runPipeline(ModuleOp module, llvm::StringRef pipeline) {

@@ -25,11 +25,13 @@ std::string trainPipeline(const PipelineOptions &opts);
 /// train -> linalg on tensors.
 std::string linalgPipeline(const PipelineOptions &opts);
 /// linalg -> LLVM dialect (entry-point ABI, schedules, bufferization,
-/// vector lowering, conversion to LLVM): bufferizePipeline followed by
-/// lowerToLLVMPipeline.
+/// vector lowering, conversion to LLVM): bufferizePipeline, scratchPipeline
+/// and lowerToLLVMPipeline.
 std::string llvmPipeline(const PipelineOptions &opts);
 /// linalg on tensors -> vectorized kernels on memrefs.
 std::string bufferizePipeline(const PipelineOptions &opts);
+/// Vector lowering and static storage for the temporaries.
+std::string scratchPipeline(const PipelineOptions &opts);
 /// memrefs -> LLVM dialect.
 std::string lowerToLLVMPipeline(const PipelineOptions &opts);
 

@@ -1,6 +1,6 @@
 // RUN: adjoint-opt %s -adjoint-static-scratch | FileCheck %s
 
-// Every static allocation of a public function gets its own private,
+// Every static allocation of a public function moves to a private,
 // 64-byte aligned global; its deallocation disappears. Private functions and
 // dynamic shapes are left alone.
 
@@ -36,5 +36,26 @@ func.func private @helper() {
 func.func @dynamic(%n: index) {
   %a = memref.alloc(%n) : memref<?xf32>
   memref.dealloc %a : memref<?xf32>
+  return
+}
+
+// Buffers of one type share a global when their live ranges do not overlap
+// (%a is dead before %c is written); %b overlaps %a and gets its own.
+// CHECK-LABEL: func.func @share
+// CHECK: %[[A:.+]] = memref.get_global @__adjoint_scratch_share_0 : memref<4xf32>
+// CHECK: %[[B:.+]] = memref.get_global @__adjoint_scratch_share_1 : memref<4xf32>
+// CHECK: memref.copy %[[A]], %[[B]]
+// CHECK: memref.copy %[[B]], %arg0
+// CHECK: %[[C:.+]] = memref.get_global @__adjoint_scratch_share_0 : memref<4xf32>
+// CHECK: memref.copy %arg0, %[[C]]
+// CHECK: memref.copy %[[C]], %arg1
+func.func @share(%x: memref<4xf32>, %y: memref<4xf32>) {
+  %a = memref.alloc() : memref<4xf32>
+  %b = memref.alloc() : memref<4xf32>
+  memref.copy %a, %b : memref<4xf32> to memref<4xf32>
+  memref.copy %b, %x : memref<4xf32> to memref<4xf32>
+  %c = memref.alloc() : memref<4xf32>
+  memref.copy %x, %c : memref<4xf32> to memref<4xf32>
+  memref.copy %c, %y : memref<4xf32> to memref<4xf32>
   return
 }

@@ -299,6 +299,9 @@ int Driver::compile(const std::string &objPath, Compiled &out) {
   if (failed(adjoint::runPipeline(*module, adjoint::bufferizePipeline(popts))))
     return 1;
   adjoint::collectBufferReport(*module, report);
+  if (failed(adjoint::runPipeline(*module, adjoint::scratchPipeline(popts))))
+    return 1;
+  adjoint::collectScratchReport(*module, report);
   if (o.report)
     adjoint::printReport(report, llvm::errs());
   if (failed(
