@@ -2,6 +2,7 @@
 #include "internal.h"
 
 #include "adjoint/checkpoint.h"
+#include "adjoint/health.h"
 
 #include <math.h>
 #include <string.h>
@@ -240,22 +241,34 @@ int adj_trainer_bind_dataset(adj_trainer *t, const adj_dataset *ds) {
   return 0;
 }
 
-int adj_train_epoch(adj_trainer *t, const adj_dataset *train,
-                    adj_epoch_stats *stats) {
+/* One epoch; with a monitor, every step is numbered globally and passed
+   through it (the gradient sweep at sampled steps, the loss check). */
+static int train_epoch(adj_trainer *t, const adj_dataset *train,
+                       adj_health *h, adj_epoch_stats *stats) {
   if (!t || !t->info)
     return adj_set_error("uninitialized trainer");
   if (adj_trainer_bind_dataset(t, train) != 0)
     return -1;
   const adj_model_info *info = t->info;
   adj_batcher *b = &t->train_batches;
+  int64_t step = adj_trainer_global_step(t);
+  int64_t epoch = t->epochs_done + 1;
+  if (h && adj_health_reserve(h, adj_batcher_num_batches(b), 0) != 0)
+    return -1;
   double start = adj_now_seconds();
   double loss_sum = 0.0;
   int64_t seen = 0;
   adj_batcher_start_epoch(b);
   int64_t valid;
   while ((valid = adj_batcher_next(b)) > 0) {
+    ++step;
+    if (h && adj_health_before_step(h, t, step, epoch) != 0)
+      return -1;
     info->train_step(t->params, t->state, t->inputs, t->mask, t->lr, t->loss);
-    loss_sum += adj_load_elem(t->loss, info->dtype, 0) * (double)valid;
+    double loss = adj_load_elem(t->loss, info->dtype, 0);
+    if (h && adj_health_after_step(h, t, step, epoch, loss) != 0)
+      return -1;
+    loss_sum += loss * (double)valid;
     seen += valid;
   }
   double secs = adj_now_seconds() - start;
@@ -268,6 +281,16 @@ int adj_train_epoch(adj_trainer *t, const adj_dataset *train,
     stats->samples_per_sec = secs > 0 ? (double)seen / secs : 0.0;
   }
   return 0;
+}
+
+int adj_train_epoch(adj_trainer *t, const adj_dataset *train,
+                    adj_epoch_stats *stats) {
+  return train_epoch(t, train, NULL, stats);
+}
+
+int adj_train_epoch_monitored(adj_trainer *t, const adj_dataset *train,
+                              adj_health *health, adj_epoch_stats *stats) {
+  return train_epoch(t, train, health, stats);
 }
 
 int adj_evaluate(adj_trainer *t, const adj_dataset *ds, double *accuracy,
@@ -325,21 +348,38 @@ int64_t adj_trainer_global_step(const adj_trainer *t) {
 
 /* Runs `epochs` epochs, numbering the progress lines from `first_label` + 1
    to `first_label` + `epochs` out of `total_label`, and saves a checkpoint
-   to `checkpoint_path` (if non-NULL) after every epoch. */
+   to `checkpoint_path` (if non-NULL) after every epoch. With a monitor `h`,
+   reserves the records of all the steps first and records every epoch's
+   summary after its evaluation. */
 static int train_loop(adj_trainer *t, const adj_dataset *train,
                       const adj_dataset *test, int64_t epochs,
                       int64_t first_label, int64_t total_label, FILE *progress,
-                      const char *checkpoint_path, double *test_accuracy) {
+                      const char *checkpoint_path, adj_health *h,
+                      double *test_accuracy) {
   if (adj_trainer_check_dataset(t, train) != 0)
     return -1;
   if (test && adj_trainer_check_dataset(t, test) != 0)
     return -1;
+  if (h && epochs > 0) {
+    if (adj_trainer_bind_dataset(t, train) != 0)
+      return -1;
+    int64_t per_epoch = adj_batcher_num_batches(&t->train_batches);
+    if (per_epoch > 0 && epochs > INT64_MAX / per_epoch)
+      return adj_set_error("too many training steps");
+    if (adj_health_reserve(h, epochs * per_epoch, epochs) != 0)
+      return -1;
+  }
   double acc = 0.0;
   for (int64_t e = 1; e <= epochs; ++e) {
     adj_epoch_stats st;
-    if (adj_train_epoch(t, train, &st) != 0)
+    memset(&st, 0, sizeof st);
+    if (train_epoch(t, train, h, &st) != 0)
       return -1;
     if (test && adj_evaluate(t, test, &acc, NULL) != 0)
+      return -1;
+    if (h && adj_health_end_epoch(h, t->epochs_done,
+                                  adj_trainer_global_step(t), st.loss,
+                                  test ? acc : NAN, st.seconds) != 0)
       return -1;
     if (progress) {
       fprintf(progress, "epoch %lld/%lld  loss %.4f",
@@ -367,20 +407,30 @@ int adj_train(adj_trainer *t, const adj_dataset *train, const adj_dataset *test,
   if (epochs < 0)
     return adj_set_error("number of epochs must not be negative, got %lld",
                          (long long)epochs);
-  return train_loop(t, train, test, epochs, 0, epochs, progress, NULL,
+  return train_loop(t, train, test, epochs, 0, epochs, progress, NULL, NULL,
                     test_accuracy);
 }
 
-int adj_train_to(adj_trainer *t, const adj_dataset *train,
-                 const adj_dataset *test, int64_t total_epochs, FILE *progress,
-                 const char *checkpoint_path, double *test_accuracy) {
+int adj_train_monitored(adj_trainer *t, const adj_dataset *train,
+                        const adj_dataset *test, int64_t total_epochs,
+                        FILE *progress, const char *checkpoint_path,
+                        adj_health *health, double *test_accuracy) {
   if (!t || !t->info)
     return adj_set_error("uninitialized trainer");
+  if (health && health->info != t->info)
+    return adj_set_error("gradient-health monitor and trainer do not match");
   if (total_epochs < 0)
     return adj_set_error("number of epochs must not be negative, got %lld",
                          (long long)total_epochs);
   int64_t done = t->epochs_done;
   int64_t remaining = total_epochs > done ? total_epochs - done : 0;
   return train_loop(t, train, test, remaining, done, total_epochs, progress,
-                    checkpoint_path, test_accuracy);
+                    checkpoint_path, health, test_accuracy);
+}
+
+int adj_train_to(adj_trainer *t, const adj_dataset *train,
+                 const adj_dataset *test, int64_t total_epochs, FILE *progress,
+                 const char *checkpoint_path, double *test_accuracy) {
+  return adj_train_monitored(t, train, test, total_epochs, progress,
+                             checkpoint_path, NULL, test_accuracy);
 }

@@ -8,6 +8,7 @@
  *
  *===----------------------------------------------------------------------===*/
 #include "adjoint/checkpoint.h"
+#include "adjoint/health.h"
 #include "adjoint/runtime.h"
 
 #include <errno.h>
@@ -59,6 +60,26 @@ static void usage(FILE *out, const char *prog, const adj_model_info *info) {
           "                --data, --limit and --lr to reproduce an "
           "uninterrupted run\n"
           "                bit for bit)\n"
+          "  --stats-every N\n"
+          "                at step 1 and every N steps after it, run a "
+          "separate gradient\n"
+          "                sweep on the step's batch and record per parameter "
+          "the\n"
+          "                gradient's L2 norm and max |g| and the step's "
+          "update/param\n"
+          "                ratio; warn about vanishing (norm < 1e-7 x max(1, "
+          "|p|)) and\n"
+          "                exploding (norm > 1e3 x max(1, |p|), or nan/inf) "
+          "gradients\n"
+          "                (default 0 = off; %d when --log or --svg is given)\n"
+          "  --log FILE    write the loss of every step, per-epoch summaries "
+          "and the\n"
+          "                gradient statistics to FILE: CSV if it ends in "
+          ".csv, JSON if\n"
+          "                .json (written to FILE.tmp, then renamed)\n"
+          "  --svg FILE    draw the loss curve and the per-parameter gradient "
+          "norms as\n"
+          "                an SVG chart (written to FILE.tmp, then renamed)\n"
           "  --check       check gradients against finite differences "
           "instead of\n"
           "                training (needs an f64 model; exit status 0 if "
@@ -67,10 +88,16 @@ static void usage(FILE *out, const char *prog, const adj_model_info *info) {
           "relative\n"
           "                error (default %g)\n"
           "  --quiet       do not print per-epoch progress\n"
-          "  --help        print this help\n",
+          "  --help        print this help\n"
+          "\n"
+          "A nan or infinite loss stops training with a warning naming the "
+          "step and exit\n"
+          "status 1; the --log and --svg files still describe the steps "
+          "taken.\n",
           prog, info->name ? info->name : "<unnamed>", ADJ_DEFAULT_DATA_DIR,
           (long long)info->epochs, info->lr, (unsigned long long)info->seed,
-          adj_dtype_name(info->dtype), ADJ_DEFAULT_TOL);
+          adj_dtype_name(info->dtype), ADJ_HEALTH_DEFAULT_STATS_EVERY,
+          ADJ_DEFAULT_TOL);
 }
 
 static int fail(const char *msg) {
@@ -235,6 +262,9 @@ int main(int argc, char **argv) {
   const char *resume_path = NULL;
   double tol = ADJ_DEFAULT_TOL;
   int check = 0, quiet = 0;
+  int64_t stats_every = -1; /* -1: not given */
+  const char *log_path = NULL;
+  const char *svg_path = NULL;
 
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
@@ -253,7 +283,8 @@ int main(int argc, char **argv) {
     /* Options with a value: "--opt VALUE" or "--opt=VALUE". */
     static const char *const with_value[] = {
         "--data", "--epochs", "--lr", "--seed", "--limit", "--tol",
-        "--save-params", "--checkpoint", "--resume"};
+        "--save-params", "--checkpoint", "--resume", "--stats-every",
+        "--log", "--svg"};
     const char *opt = NULL, *val = NULL;
     for (size_t k = 0; k < sizeof with_value / sizeof *with_value; ++k) {
       size_t n = strlen(with_value[k]);
@@ -287,6 +318,16 @@ int main(int argc, char **argv) {
       rc = parse_i64(opt, val, 1, &limit);
     else if (!strcmp(opt, "--tol"))
       rc = parse_f64(opt, val, &tol);
+    else if (!strcmp(opt, "--stats-every"))
+      rc = parse_i64(opt, val, 0, &stats_every);
+    else if (!strcmp(opt, "--log") || !strcmp(opt, "--svg")) {
+      if (val[0] == '\0')
+        rc = adj_set_error("%s: expected a file name", opt);
+      if (!strcmp(opt, "--log"))
+        log_path = val;
+      else
+        svg_path = val;
+    }
     else if (!strcmp(opt, "--save-params")) {
       if (val[0] == '\0')
         rc = adj_set_error("%s: expected a file name", opt);
@@ -307,6 +348,8 @@ int main(int argc, char **argv) {
     return fail("--save-params cannot be used with --check");
   if (check && (checkpoint_path || resume_path))
     return fail("--checkpoint and --resume cannot be used with --check");
+  if (check && (stats_every >= 0 || log_path || svg_path))
+    return fail("--stats-every, --log and --svg cannot be used with --check");
   if (check) {
     double worst = 0.0;
     int rc = adj_check_gradients(info, seed, tol, stdout, &worst);
@@ -317,12 +360,28 @@ int main(int argc, char **argv) {
 
   if (adj_model_validate(info) != 0)
     return fail(adj_last_error());
+  /* The monitor checks the loss of every step; statistics, the log and the
+     chart only when asked for. */
+  adj_health_options hopt;
+  adj_health_default_options(&hopt);
+  hopt.stats_every = stats_every >= 0 ? stats_every
+                     : (log_path || svg_path) ? ADJ_HEALTH_DEFAULT_STATS_EVERY
+                                              : 0;
+  hopt.log_path = log_path;
+  hopt.svg_path = svg_path;
+  hopt.warnings = stderr;
+  adj_health health;
+  if (adj_health_init(&health, info, &hopt) != 0)
+    return fail(adj_last_error());
   params_file saved;
   memset(&saved, 0, sizeof saved);
-  if (save_path && params_file_open(&saved, save_path) != 0)
+  if (save_path && params_file_open(&saved, save_path) != 0) {
+    adj_health_free(&health);
     return fail(adj_last_error());
+  }
   if (checkpoint_path && checkpoint_probe(checkpoint_path) != 0) {
     params_file_discard(&saved);
+    adj_health_free(&health);
     return fail(adj_last_error());
   }
   adj_dataset train, test;
@@ -362,12 +421,20 @@ int main(int argc, char **argv) {
     fflush(stdout);
   }
   double acc = 0.0;
-  if (adj_train_to(&t, &train, &test, epochs, quiet ? NULL : stdout,
-                   checkpoint_path, &acc) != 0)
-    goto error;
+  if (adj_train_monitored(&t, &train, &test, epochs, quiet ? NULL : stdout,
+                          checkpoint_path, &health, &acc) != 0) {
+    /* Training stopped (a diverged loss, a failed checkpoint): the log and
+       the chart of the steps taken are still written, complete. */
+    fprintf(stderr, "error: %s\n", adj_last_error());
+    if (adj_health_finish(&health) != 0)
+      fprintf(stderr, "error: %s\n", adj_last_error());
+    goto done;
+  }
   printf("test accuracy: %.4f\n", acc);
   fflush(stdout);
   if (save_path && params_file_commit(&saved, &t) != 0)
+    goto error;
+  if (adj_health_finish(&health) != 0)
     goto error;
   status = 0;
   goto done;
@@ -375,6 +442,7 @@ error:
   fprintf(stderr, "error: %s\n", adj_last_error());
 done:
   params_file_discard(&saved);
+  adj_health_free(&health);
   adj_trainer_free(&t);
   adj_dataset_free(&train);
   adj_dataset_free(&test);

@@ -72,6 +72,13 @@ trainer options (train; also accepted by built executables):
                      (default /usr/share/datasets/fashion-mnist)
   --epochs=N  --lr=X  --seed=S  --limit=N (first N training samples)
   --save-params=FILE write the trained parameters (raw, declaration order)
+  --stats-every=N    every N steps, per-parameter gradient L2 norm, max |g|
+                     and update/param ratio from a separate gradient sweep;
+                     warns about vanishing / exploding gradients (default
+                     off; 50 with --log or --svg). A nan loss stops training
+  --log=FILE         per-step loss, epoch summaries and gradient statistics
+                     as CSV (FILE.csv) or JSON (FILE.json)
+  --svg=FILE         chart of the loss and per-parameter gradient norms
   --quiet            print only the final line
 check options:
   --tol=X            tolerance on the max relative error (default 1e-6)
@@ -152,7 +159,8 @@ int parseArgs(int argc, char **argv, Options &o) {
                startsWith(a, "--limit") || startsWith(a, "--tol") ||
                startsWith(a, "--save-params") ||
                startsWith(a, "--checkpoint") || startsWith(a, "--resume") ||
-               a == "--quiet") {
+               startsWith(a, "--stats-every") || startsWith(a, "--log") ||
+               startsWith(a, "--svg") || a == "--quiet") {
       o.trainerArgs.push_back(a);
       if (a.find('=') == std::string::npos && a != "--quiet") {
         if (i + 1 >= argc)
