@@ -51,7 +51,7 @@ REPS=7
 MIN_REP_MS=200
 GEMM=0
 CHECK_FLOOR=0
-ALL_MODELS=(mlp_784_512_512_10 logreg_784_10)
+ALL_MODELS=(mlp_784_512_512_10 logreg_784_10 mlp_784_512_512_10_adam mlp_784_128_10_adam logreg_784_10_adam)
 MODELS=()
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; }
@@ -176,6 +176,9 @@ floor_missed=0
 printf '%-20s %5s %12s %12s %8s %8s %11s %11s  %s\n' model batch adjoint_ms pytorch_ms ratio floor adj_GFLOP/s pt_GFLOP/s status
 for m in "${MODELS[@]}"; do
   case $m in
+    mlp_784_512_512_10_adam) floor=1.1 ;;
+    mlp_784_128_10_adam) floor=2 ;;
+    logreg_784_10_adam) floor=4 ;;
     mlp_*) floor=0.5 ;;
     logreg_*) floor=2 ;;
     *) floor=0 ;;

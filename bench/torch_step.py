@@ -28,9 +28,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 MODELS = {
-    # name: (layer widths, batch, lr)
+    # name: (layer widths, batch, lr); names ending in _adam use Adam
     "mlp_784_512_512_10": ([784, 512, 512, 10], 128, 0.01),
     "logreg_784_10": ([784, 10], 32, 0.01),
+    "mlp_784_512_512_10_adam": ([784, 512, 512, 10], 128, 0.001),
+    "mlp_784_128_10_adam": ([784, 128, 10], 32, 0.001),
+    "logreg_784_10_adam": ([784, 10], 32, 0.001),
 }
 
 
@@ -72,7 +75,10 @@ def main():
     widths, batch, lr = MODELS[args.model]
     model = build(widths)
     model.train()
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    if args.model.endswith("_adam"):
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
     x = torch.randn(batch, widths[0], dtype=torch.float32)
     y = torch.randint(0, widths[-1], (batch,), dtype=torch.int64)
 
