@@ -303,6 +303,470 @@ func.func @mse_grad(%g: tensor<f32>, %p: tensor<8x3xf32>, %t: tensor<8x3xf32>, %
 
 // -----
 
+// Elementwise math functions: one parallel generic each with the math op
+// (f64 here: later passes keep exact libm calls for f64 and use polynomial
+// approximations for f32).
+// CHECK-LABEL: func.func @layer_unary
+// CHECK-SAME: (%[[A:.+]]: tensor<4x3xf64>)
+// CHECK:      linalg.generic {{.+}} ins(%[[A]] : tensor<4x3xf64>)
+// CHECK-NEXT: ^bb0(%[[X:.+]]: f64, %{{.+}}: f64):
+// CHECK-NEXT:   %[[R:.+]] = math.exp %[[X]] : f64
+// CHECK-NEXT:   linalg.yield %[[R]]
+// CHECK:        math.log %{{.+}} : f64
+// CHECK:        math.log1p %{{.+}} : f64
+// CHECK:        math.sqrt %{{.+}} : f64
+// CHECK:        math.rsqrt %{{.+}} : f64
+// CHECK:        math.absf %{{.+}} : f64
+// reciprocal: 1 / x
+// CHECK:      ^bb0(%[[X:.+]]: f64, %{{.+}}: f64):
+// CHECK-NEXT:   %[[ONE:.+]] = arith.constant 1.000000e+00 : f64
+// CHECK-NEXT:   %[[R:.+]] = arith.divf %[[ONE]], %[[X]] : f64
+// CHECK:        math.sin %{{.+}} : f64
+// CHECK:        math.cos %{{.+}} : f64
+// CHECK:      return
+func.func @layer_unary(%a: tensor<4x3xf64>) -> (tensor<4x3xf64>, tensor<4x3xf64>, tensor<4x3xf64>, tensor<4x3xf64>, tensor<4x3xf64>, tensor<4x3xf64>, tensor<4x3xf64>, tensor<4x3xf64>, tensor<4x3xf64>) {
+  %0 = mdl.exp %a : tensor<4x3xf64>
+  %1 = mdl.log %a : tensor<4x3xf64>
+  %2 = mdl.log1p %a : tensor<4x3xf64>
+  %3 = mdl.sqrt %a : tensor<4x3xf64>
+  %4 = mdl.rsqrt %a : tensor<4x3xf64>
+  %5 = mdl.abs %a : tensor<4x3xf64>
+  %6 = mdl.reciprocal %a : tensor<4x3xf64>
+  %7 = mdl.sin %a : tensor<4x3xf64>
+  %8 = mdl.cos %a : tensor<4x3xf64>
+  return %0, %1, %2, %3, %4, %5, %6, %7, %8 : tensor<4x3xf64>, tensor<4x3xf64>, tensor<4x3xf64>, tensor<4x3xf64>, tensor<4x3xf64>, tensor<4x3xf64>, tensor<4x3xf64>, tensor<4x3xf64>, tensor<4x3xf64>
+}
+
+// -----
+
+// Activations, in their stable forms: softplus = max(x, 0) + log1p(exp(-|x|))
+// (no overflow for large x), silu = x / (1 + exp(-x)) through the stable
+// sigmoid, elu with expm1, gelu with erf or tanh; gelu_grad in one generic;
+// clamp = min(max(x, lo), hi).
+// CHECK-LABEL: func.func @layer_activations
+// CHECK-SAME: (%[[A:.+]]: tensor<4x3xf32>)
+// softplus
+// CHECK:      ^bb0(%[[X:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[Z:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:   %[[POS:.+]] = arith.maximumf %[[X]], %[[Z]] : f32
+// CHECK-NEXT:   %[[ABS:.+]] = math.absf %[[X]] : f32
+// CHECK-NEXT:   %[[NABS:.+]] = arith.negf %[[ABS]] : f32
+// CHECK-NEXT:   %[[E:.+]] = math.exp %[[NABS]] : f32
+// CHECK-NEXT:   %[[L:.+]] = math.log1p %[[E]] : f32
+// CHECK-NEXT:   %[[R:.+]] = arith.addf %[[POS]], %[[L]] : f32
+// CHECK-NEXT:   linalg.yield %[[R]]
+// silu
+// CHECK:      ^bb0(%[[X:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[ONE:.+]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:   %[[NX:.+]] = arith.negf %[[X]] : f32
+// CHECK-NEXT:   %[[E:.+]] = math.exp %[[NX]] : f32
+// CHECK-NEXT:   %[[D:.+]] = arith.addf %[[ONE]], %[[E]] : f32
+// CHECK-NEXT:   %[[S:.+]] = arith.divf %[[ONE]], %[[D]] : f32
+// CHECK-NEXT:   %[[R:.+]] = arith.mulf %[[X]], %[[S]] : f32
+// CHECK-NEXT:   linalg.yield %[[R]]
+// leaky_relu
+// CHECK:      ^bb0(%[[X:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[Z:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:   %[[P:.+]] = arith.cmpf ogt, %[[X]], %[[Z]] : f32
+// CHECK-NEXT:   %[[SL:.+]] = arith.constant 1.250000e-01 : f32
+// CHECK-NEXT:   %[[N:.+]] = arith.mulf %[[X]], %[[SL]] : f32
+// CHECK-NEXT:   %[[R:.+]] = arith.select %[[P]], %[[X]], %[[N]] : f32
+// CHECK-NEXT:   linalg.yield %[[R]]
+// elu
+// CHECK:      ^bb0(%[[X:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[Z:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:   %[[P:.+]] = arith.cmpf ogt, %[[X]], %[[Z]] : f32
+// CHECK-NEXT:   %[[EM1:.+]] = math.expm1 %[[X]] : f32
+// CHECK-NEXT:   %[[AL:.+]] = arith.constant 1.500000e+00 : f32
+// CHECK-NEXT:   %[[N:.+]] = arith.mulf %[[EM1]], %[[AL]] : f32
+// CHECK-NEXT:   %[[R:.+]] = arith.select %[[P]], %[[X]], %[[N]] : f32
+// CHECK-NEXT:   linalg.yield %[[R]]
+// gelu (erf): 0.5 x (1 + erf(x / sqrt(2)))
+// CHECK:      ^bb0(%[[X:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[H:.+]] = arith.constant 5.000000e-01 : f32
+// CHECK-NEXT:   %[[ONE:.+]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:   %[[R2:.+]] = arith.constant 0.707106769 : f32
+// CHECK-NEXT:   %[[U:.+]] = arith.mulf %[[X]], %[[R2]] : f32
+// CHECK-NEXT:   %[[ERF:.+]] = math.erf %[[U]] : f32
+// CHECK-NEXT:   %[[OP:.+]] = arith.addf %[[ONE]], %[[ERF]] : f32
+// CHECK-NEXT:   %[[PHI:.+]] = arith.mulf %[[H]], %[[OP]] : f32
+// CHECK-NEXT:   %[[R:.+]] = arith.mulf %[[X]], %[[PHI]] : f32
+// CHECK-NEXT:   linalg.yield %[[R]]
+// gelu (tanh): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+// CHECK:        arith.constant 4.471500e-02 : f32
+// CHECK:        arith.constant 0.797884583 : f32
+// CHECK:        math.tanh
+// gelu_grad (erf): grad * (Phi(x) + x exp(-x^2/2) / sqrt(2 pi))
+// CHECK:      linalg.generic {{.+}} ins(%[[A]], %[[A]] : tensor<4x3xf32>, tensor<4x3xf32>)
+// CHECK:        math.erf
+// CHECK:        arith.constant -5.000000e-01 : f32
+// CHECK:        math.exp
+// CHECK:        arith.constant 0.398942292 : f32
+// gelu_grad (tanh): the derivative of the tanh form
+// CHECK:      linalg.generic {{.+}} ins(%[[A]], %[[A]] : tensor<4x3xf32>, tensor<4x3xf32>)
+// CHECK:        math.tanh
+// CHECK:        arith.constant 1.341450e-01 : f32
+// clamp
+// CHECK:      ^bb0(%[[X:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[LO:.+]] = arith.constant -1.000000e+00 : f32
+// CHECK-NEXT:   %[[M:.+]] = arith.maximumf %[[X]], %[[LO]] : f32
+// CHECK-NEXT:   %[[HI:.+]] = arith.constant 2.000000e+00 : f32
+// CHECK-NEXT:   %[[R:.+]] = arith.minimumf %[[M]], %[[HI]] : f32
+// CHECK-NEXT:   linalg.yield %[[R]]
+// CHECK:      return
+func.func @layer_activations(%a: tensor<4x3xf32>) -> (tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>) {
+  %0 = mdl.softplus %a : tensor<4x3xf32>
+  %1 = mdl.silu %a : tensor<4x3xf32>
+  %2 = mdl.leaky_relu %a negative_slope = 0.125 : tensor<4x3xf32>
+  %3 = mdl.elu %a alpha = 1.5 : tensor<4x3xf32>
+  %4 = mdl.gelu %a : tensor<4x3xf32>
+  %5 = mdl.gelu %a tanh : tensor<4x3xf32>
+  %6 = mdl.gelu_grad %a, %a : tensor<4x3xf32>
+  %7 = mdl.gelu_grad %a, %a tanh : tensor<4x3xf32>
+  %8 = mdl.clamp %a min = -1.0 max = 2.0 : tensor<4x3xf32>
+  return %0, %1, %2, %3, %4, %5, %6, %7, %8 : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>
+}
+
+// -----
+
+// Broadcasting binary ops use the maps of add/sub/mul/div; comparisons select
+// 1.0 or 0.0 (ordered predicates, une for not_equal); where selects on
+// cond != 0 (une: a NaN condition counts as true, like NumPy's bool(nan)).
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[COL:.+]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG: #[[ROW0:.+]] = affine_map<(d0, d1) -> (d0, 0)>
+// CHECK-LABEL: func.func @layer_binary
+// CHECK-SAME: (%[[A:.+]]: tensor<4x3xf32>, %[[B:.+]]: tensor<3xf32>, %[[C:.+]]: tensor<4x1xf32>)
+// CHECK:      linalg.generic {indexing_maps = [#[[ID]], #[[COL]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[A]], %[[B]] : tensor<4x3xf32>, tensor<3xf32>)
+// CHECK-NEXT: ^bb0(%[[X:.+]]: f32, %[[Y:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[R:.+]] = math.powf %[[X]], %[[Y]] : f32
+// CHECK:      linalg.generic {indexing_maps = [#[[ID]], #[[ROW0]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[A]], %[[C]] : tensor<4x3xf32>, tensor<4x1xf32>)
+// CHECK:        arith.maximumf
+// CHECK:      linalg.generic {indexing_maps = [#[[COL]], #[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[B]], %[[A]] : tensor<3xf32>, tensor<4x3xf32>)
+// CHECK:        arith.minimumf
+// CHECK:      ^bb0(%[[X:.+]]: f32, %[[Y:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[P:.+]] = arith.cmpf ogt, %[[X]], %[[Y]] : f32
+// CHECK-NEXT:   %[[ONE:.+]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:   %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:   %[[R:.+]] = arith.select %[[P]], %[[ONE]], %[[ZERO]] : f32
+// CHECK-NEXT:   linalg.yield %[[R]]
+// CHECK:        arith.cmpf oge
+// CHECK:        arith.cmpf olt
+// CHECK:        arith.cmpf ole
+// CHECK:        arith.cmpf oeq
+// CHECK:        arith.cmpf une
+// CHECK:      linalg.generic {indexing_maps = [#[[ROW0]], #[[COL]], #[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[C]], %[[B]], %[[A]] : tensor<4x1xf32>, tensor<3xf32>, tensor<4x3xf32>)
+// CHECK-NEXT: ^bb0(%[[CC:.+]]: f32, %[[T:.+]]: f32, %[[F:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[Z:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:   %[[NZ:.+]] = arith.cmpf une, %[[CC]], %[[Z]] : f32
+// CHECK-NEXT:   %[[R:.+]] = arith.select %[[NZ]], %[[T]], %[[F]] : f32
+// CHECK-NEXT:   linalg.yield %[[R]]
+func.func @layer_binary(%a: tensor<4x3xf32>, %b: tensor<3xf32>, %c: tensor<4x1xf32>) -> (tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>) {
+  %0 = mdl.pow %a, %b : tensor<4x3xf32>, tensor<3xf32> -> tensor<4x3xf32>
+  %1 = mdl.maximum %a, %c : tensor<4x3xf32>, tensor<4x1xf32> -> tensor<4x3xf32>
+  %2 = mdl.minimum %b, %a : tensor<3xf32>, tensor<4x3xf32> -> tensor<4x3xf32>
+  %3 = mdl.greater %a, %b : tensor<4x3xf32>, tensor<3xf32> -> tensor<4x3xf32>
+  %4 = mdl.greater_equal %a, %b : tensor<4x3xf32>, tensor<3xf32> -> tensor<4x3xf32>
+  %5 = mdl.less %a, %b : tensor<4x3xf32>, tensor<3xf32> -> tensor<4x3xf32>
+  %6 = mdl.less_equal %a, %b : tensor<4x3xf32>, tensor<3xf32> -> tensor<4x3xf32>
+  %7 = mdl.equal %a, %b : tensor<4x3xf32>, tensor<3xf32> -> tensor<4x3xf32>
+  %8 = mdl.not_equal %a, %b : tensor<4x3xf32>, tensor<3xf32> -> tensor<4x3xf32>
+  %9 = mdl.where %c, %b, %a : tensor<4x1xf32>, tensor<3xf32>, tensor<4x3xf32> -> tensor<4x3xf32>
+  return %0, %1, %2, %3, %4, %5, %6, %7, %8, %9 : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>
+}
+
+// -----
+
+// max/min reduce from -inf/+inf. logsumexp: the max, then sum(exp(x - s))
+// and s + log(sum) with the shift s = max, or 0 when the max is infinite
+// (all -inf: the result is -inf, not NaN). variance: the mean, then the sum
+// of squared deviations times 1/n (unbiased: 1/(n - 1), here 1/7).
+// CHECK-DAG: #[[ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[D1:.+]] = affine_map<(d0, d1, d2) -> (d1)>
+// CHECK-DAG: #[[D02:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[D01:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @layer_reductions
+// CHECK-SAME: (%[[X:.+]]: tensor<2x3x4xf32>)
+// CHECK:      %[[NINF:.+]] = arith.constant 0xFF800000 : f32
+// CHECK-NEXT: %[[F:.+]] = linalg.fill ins(%[[NINF]] : f32) outs(%{{.+}} : tensor<3xf32>)
+// CHECK-NEXT: %[[MAX:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[D1]]], iterator_types = ["reduction", "parallel", "reduction"]} ins(%[[X]] : tensor<2x3x4xf32>) outs(%[[F]] : tensor<3xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.+]]: f32, %[[ACC:.+]]: f32):
+// CHECK-NEXT:   arith.maximumf %[[IN]], %[[ACC]] : f32
+// CHECK:      %[[INF:.+]] = arith.constant 0x7F800000 : f32
+// CHECK-NEXT: %[[F:.+]] = linalg.fill ins(%[[INF]] : f32) outs(%{{.+}} : tensor<2x4xf32>)
+// CHECK-NEXT: %[[MIN:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[D02]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[X]] : tensor<2x3x4xf32>) outs(%[[F]] : tensor<2x4xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.+]]: f32, %[[ACC:.+]]: f32):
+// CHECK-NEXT:   arith.minimumf %[[IN]], %[[ACC]] : f32
+// CHECK:      %[[LM:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[D01]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]] : tensor<2x3x4xf32>)
+// CHECK:        arith.maximumf
+// CHECK:      %[[LS:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[D01]], #[[D01]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]], %[[LM]] : tensor<2x3x4xf32>, tensor<2x3xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.+]]: f32, %[[M:.+]]: f32, %[[ACC:.+]]: f32):
+// CHECK-NEXT:   %[[I:.+]] = arith.constant 0x7F800000 : f32
+// CHECK-NEXT:   %[[AM:.+]] = math.absf %[[M]] : f32
+// CHECK-NEXT:   %[[FIN:.+]] = arith.cmpf olt, %[[AM]], %[[I]] : f32
+// CHECK-NEXT:   %[[Z:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:   %[[SH:.+]] = arith.select %[[FIN]], %[[M]], %[[Z]] : f32
+// CHECK-NEXT:   %[[D:.+]] = arith.subf %[[IN]], %[[SH]] : f32
+// CHECK-NEXT:   %[[E:.+]] = math.exp %[[D]] : f32
+// CHECK-NEXT:   arith.addf %[[ACC]], %[[E]] : f32
+// CHECK:      %[[LSE:.+]] = linalg.generic {{.+}} ins(%[[LM]], %[[LS]] : tensor<2x3xf32>, tensor<2x3xf32>)
+// CHECK:        %[[SH:.+]] = arith.select
+// CHECK-NEXT:   %[[LG:.+]] = math.log %{{.+}} : f32
+// CHECK-NEXT:   arith.addf %[[SH]], %[[LG]] : f32
+// CHECK:      %[[SUM:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[D1]]], iterator_types = ["reduction", "parallel", "reduction"]} ins(%[[X]] : tensor<2x3x4xf32>)
+// CHECK:      %[[EIGHTH:.+]] = arith.constant 1.250000e-01 : f32
+// CHECK:      %[[MEAN:.+]] = linalg.generic {{.+}} ins(%[[SUM]] : tensor<3xf32>)
+// CHECK:      %[[SS:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[D1]], #[[D1]]], iterator_types = ["reduction", "parallel", "reduction"]} ins(%[[X]], %[[MEAN]] : tensor<2x3x4xf32>, tensor<3xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.+]]: f32, %[[MU:.+]]: f32, %[[ACC:.+]]: f32):
+// CHECK-NEXT:   %[[D:.+]] = arith.subf %[[IN]], %[[MU]] : f32
+// CHECK-NEXT:   %[[SQ:.+]] = arith.mulf %[[D]], %[[D]] : f32
+// CHECK-NEXT:   arith.addf %[[ACC]], %[[SQ]] : f32
+// CHECK:      %[[SEVENTH:.+]] = arith.constant 0.142857149 : f32
+// CHECK:      %[[VAR:.+]] = linalg.generic {{.+}} ins(%[[SS]] : tensor<3xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT:   arith.mulf %[[IN]], %[[SEVENTH]] : f32
+// CHECK:      return %[[MAX]], %[[MIN]], %[[LSE]], %[[VAR]]
+func.func @layer_reductions(%x: tensor<2x3x4xf32>) -> (tensor<3xf32>, tensor<2x4xf32>, tensor<2x3xf32>, tensor<3xf32>) {
+  %0 = mdl.max %x axes = [0, 2] : tensor<2x3x4xf32> -> tensor<3xf32>
+  %1 = mdl.min %x axes = [1] : tensor<2x3x4xf32> -> tensor<2x4xf32>
+  %2 = mdl.logsumexp %x axes = [2] : tensor<2x3x4xf32> -> tensor<2x3xf32>
+  %3 = mdl.variance %x axes = [0, 2] unbiased : tensor<2x3x4xf32> -> tensor<3xf32>
+  return %0, %1, %2, %3 : tensor<3xf32>, tensor<2x4xf32>, tensor<2x3xf32>, tensor<3xf32>
+}
+
+// -----
+
+// softmax along axis 1 of a rank-3 tensor: the statistics (max, sum of
+// exp(x - shift)) drop the axis; the result reads them through that map.
+// log_softmax: x - shift - log(sum).
+// CHECK-DAG: #[[ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[D02:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[D01:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @layer_softmax
+// CHECK-SAME: (%[[X:.+]]: tensor<2x3x4xf32>)
+// CHECK:      %[[M:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[D02]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[X]] : tensor<2x3x4xf32>)
+// CHECK:        arith.maximumf
+// CHECK:      %[[S:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[D02]], #[[D02]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[X]], %[[M]] : tensor<2x3x4xf32>, tensor<2x4xf32>)
+// CHECK:        math.exp
+// CHECK:      %[[SM:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[D02]], #[[D02]], #[[ID3]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[X]], %[[M]], %[[S]] : tensor<2x3x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>)
+// CHECK:        %[[SH:.+]] = arith.select
+// CHECK-NEXT:   %[[D:.+]] = arith.subf %{{.+}}, %[[SH]] : f32
+// CHECK-NEXT:   %[[E:.+]] = math.exp %[[D]] : f32
+// CHECK-NEXT:   %[[R:.+]] = arith.divf %[[E]], %{{.+}} : f32
+// CHECK-NEXT:   linalg.yield %[[R]]
+// CHECK:      %[[M2:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[D01]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]] : tensor<2x3x4xf32>)
+// CHECK:      %[[S2:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[D01]], #[[D01]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]], %[[M2]] : tensor<2x3x4xf32>, tensor<2x3xf32>)
+// CHECK:      %[[LSM:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[D01]], #[[D01]], #[[ID3]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[X]], %[[M2]], %[[S2]] : tensor<2x3x4xf32>, tensor<2x3xf32>, tensor<2x3xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.+]]: f32, %{{.+}}: f32, %[[SUM:.+]]: f32, %{{.+}}: f32):
+// CHECK:        %[[SH:.+]] = arith.select
+// CHECK-NEXT:   %[[D:.+]] = arith.subf %[[IN]], %[[SH]] : f32
+// CHECK-NEXT:   %[[L:.+]] = math.log %[[SUM]] : f32
+// CHECK-NEXT:   %[[R:.+]] = arith.subf %[[D]], %[[L]] : f32
+// CHECK-NEXT:   linalg.yield %[[R]]
+// CHECK:      return %[[SM]], %[[LSM]]
+func.func @layer_softmax(%x: tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>) {
+  %0 = mdl.softmax %x axis = 1 : tensor<2x3x4xf32>
+  %1 = mdl.log_softmax %x axis = 2 : tensor<2x3x4xf32>
+  return %0, %1 : tensor<2x3x4xf32>, tensor<2x3x4xf32>
+}
+
+// -----
+
+// l1, huber, bce_with_logits: like mse, the masked sum over all elements
+// divided by max(sum(mask), 1) * (elements per row); bce in the stable form
+// softplus(x) - x t (without a mask the count is the row count).
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.+]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[SC:.+]] = affine_map<(d0, d1) -> ()>
+// CHECK-LABEL: func.func @layer_pair_losses
+// CHECK-SAME: (%[[P:.+]]: tensor<8x3xf32>, %[[T:.+]]: tensor<8x3xf32>, %[[M:.+]]: tensor<8xf32>)
+// CHECK:      %[[L1:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ROW]], #[[SC]]], iterator_types = ["reduction", "reduction"]} ins(%[[P]], %[[T]], %[[M]] : tensor<8x3xf32>, tensor<8x3xf32>, tensor<8xf32>)
+// CHECK-NEXT: ^bb0(%[[X:.+]]: f32, %[[Y:.+]]: f32, %[[MK:.+]]: f32, %[[ACC:.+]]: f32):
+// CHECK-NEXT:   %[[D:.+]] = arith.subf %[[X]], %[[Y]] : f32
+// CHECK-NEXT:   %[[A:.+]] = math.absf %[[D]] : f32
+// CHECK-NEXT:   %[[W:.+]] = arith.mulf %[[A]], %[[MK]] : f32
+// CHECK-NEXT:   arith.addf %[[ACC]], %[[W]] : f32
+// CHECK:        arith.maximumf
+// CHECK:      %[[PER:.+]] = arith.constant 3.000000e+00 : f32
+// CHECK:        %[[NN:.+]] = arith.mulf %{{.+}}, %[[PER]] : f32
+// CHECK-NEXT:   arith.divf %{{.+}}, %[[NN]] : f32
+// huber, delta 2: 0.5 d^2 where |d| < 2, else 2 (|d| - 1)
+// CHECK:      linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ROW]], #[[SC]]], iterator_types = ["reduction", "reduction"]} ins(%[[P]], %[[T]], %[[M]] : tensor<8x3xf32>, tensor<8x3xf32>, tensor<8xf32>)
+// CHECK-NEXT: ^bb0(%[[X:.+]]: f32, %[[Y:.+]]: f32, %[[MK:.+]]: f32, %[[ACC:.+]]: f32):
+// CHECK-NEXT:   %[[D:.+]] = arith.subf %[[X]], %[[Y]] : f32
+// CHECK-NEXT:   %[[A:.+]] = math.absf %[[D]] : f32
+// CHECK-NEXT:   %[[DL:.+]] = arith.constant 2.000000e+00 : f32
+// CHECK-NEXT:   %[[H:.+]] = arith.constant 5.000000e-01 : f32
+// CHECK-NEXT:   %[[SQ:.+]] = arith.mulf %[[D]], %[[D]] : f32
+// CHECK-NEXT:   %[[Q:.+]] = arith.mulf %[[H]], %[[SQ]] : f32
+// CHECK-NEXT:   %[[HD:.+]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:   %[[AM:.+]] = arith.subf %[[A]], %[[HD]] : f32
+// CHECK-NEXT:   %[[LIN:.+]] = arith.mulf %[[DL]], %[[AM]] : f32
+// CHECK-NEXT:   %[[SMALL:.+]] = arith.cmpf olt, %[[A]], %[[DL]] : f32
+// CHECK-NEXT:   %[[V:.+]] = arith.select %[[SMALL]], %[[Q]], %[[LIN]] : f32
+// CHECK-NEXT:   %[[W:.+]] = arith.mulf %[[V]], %[[MK]] : f32
+// CHECK-NEXT:   arith.addf %[[ACC]], %[[W]] : f32
+// bce_with_logits, no mask
+// CHECK:      linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[SC]]], iterator_types = ["reduction", "reduction"]} ins(%[[P]], %[[T]] : tensor<8x3xf32>, tensor<8x3xf32>)
+// CHECK-NEXT: ^bb0(%[[X:.+]]: f32, %[[Y:.+]]: f32, %[[ACC:.+]]: f32):
+// CHECK-NEXT:   %[[XT:.+]] = arith.mulf %[[X]], %[[Y]] : f32
+// CHECK-NEXT:   %[[Z:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:   %[[POS:.+]] = arith.maximumf %[[X]], %[[Z]] : f32
+// CHECK-NEXT:   %[[ABS:.+]] = math.absf %[[X]] : f32
+// CHECK-NEXT:   %[[NABS:.+]] = arith.negf %[[ABS]] : f32
+// CHECK-NEXT:   %[[E:.+]] = math.exp %[[NABS]] : f32
+// CHECK-NEXT:   %[[L:.+]] = math.log1p %[[E]] : f32
+// CHECK-NEXT:   %[[SP:.+]] = arith.addf %[[POS]], %[[L]] : f32
+// CHECK-NEXT:   %[[V:.+]] = arith.subf %[[SP]], %[[XT]] : f32
+// CHECK-NEXT:   arith.addf %[[ACC]], %[[V]] : f32
+// CHECK:      %[[EIGHT:.+]] = arith.constant 8.000000e+00 : f32
+// CHECK-NEXT: linalg.fill ins(%[[EIGHT]] : f32)
+func.func @layer_pair_losses(%p: tensor<8x3xf32>, %t: tensor<8x3xf32>, %m: tensor<8xf32>) -> (tensor<f32>, tensor<f32>, tensor<f32>) {
+  %0 = mdl.l1 %p, %t mask %m : tensor<8x3xf32>, tensor<8x3xf32>, tensor<8xf32> -> tensor<f32>
+  %1 = mdl.huber %p, %t mask %m delta = 2.0 : tensor<8x3xf32>, tensor<8x3xf32>, tensor<8xf32> -> tensor<f32>
+  %2 = mdl.bce_with_logits %p, %t : tensor<8x3xf32>, tensor<8x3xf32> -> tensor<f32>
+  return %0, %1, %2 : tensor<f32>, tensor<f32>, tensor<f32>
+}
+
+// -----
+
+// Their adjoints: derivative(p, t) * grad / count / (elements per row) * mask,
+// with sign(p - t) for l1, clamp(p - t, -delta, delta) for huber,
+// sigmoid(p) - t for bce and -p for bce's targets (wrt_target).
+// CHECK-LABEL: func.func @layer_pair_loss_grads
+// CHECK-SAME: (%[[G:.+]]: tensor<f32>, %[[P:.+]]: tensor<8x3xf32>, %[[T:.+]]: tensor<8x3xf32>, %[[M:.+]]: tensor<8xf32>)
+// CHECK:      %[[THIRD:.+]] = arith.constant 0.333333343 : f32
+// CHECK:      %[[L1:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "parallel"]} ins(%[[G]], %{{.+}}, %[[P]], %[[T]], %[[M]] : tensor<f32>, tensor<f32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8xf32>)
+// CHECK-NEXT: ^bb0(%[[GG:.+]]: f32, %[[N:.+]]: f32, %[[X:.+]]: f32, %[[Y:.+]]: f32, %[[MK:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[D:.+]] = arith.subf %[[X]], %[[Y]] : f32
+// CHECK-NEXT:   %[[Z:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:   %[[POS:.+]] = arith.cmpf ogt, %[[D]], %[[Z]] : f32
+// CHECK-NEXT:   %[[NEG:.+]] = arith.cmpf olt, %[[D]], %[[Z]] : f32
+// CHECK:        %[[SP:.+]] = arith.select %[[POS]]
+// CHECK:        %[[SN:.+]] = arith.select %[[NEG]]
+// CHECK-NEXT:   %[[SIGN:.+]] = arith.subf %[[SP]], %[[SN]] : f32
+// CHECK-NEXT:   %[[S:.+]] = arith.divf %[[GG]], %[[N]] : f32
+// CHECK-NEXT:   %[[S2:.+]] = arith.mulf %[[S]], %[[THIRD]] : f32
+// CHECK-NEXT:   %[[S3:.+]] = arith.mulf %[[S2]], %[[MK]] : f32
+// CHECK-NEXT:   %[[R:.+]] = arith.mulf %[[SIGN]], %[[S3]] : f32
+// CHECK-NEXT:   linalg.yield %[[R]]
+// CHECK:      %[[HU:.+]] = linalg.generic {{.+}} ins(%[[G]], %{{.+}}, %[[P]], %[[T]], %[[M]] :
+// CHECK-NEXT: ^bb0(%{{.+}}: f32, %{{.+}}: f32, %[[X:.+]]: f32, %[[Y:.+]]: f32, %{{.+}}: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[D:.+]] = arith.subf %[[X]], %[[Y]] : f32
+// CHECK-NEXT:   %[[LO:.+]] = arith.constant -2.000000e+00 : f32
+// CHECK-NEXT:   %[[A:.+]] = arith.maximumf %[[D]], %[[LO]] : f32
+// CHECK-NEXT:   %[[HI:.+]] = arith.constant 2.000000e+00 : f32
+// CHECK-NEXT:   %[[C:.+]] = arith.minimumf %[[A]], %[[HI]] : f32
+// CHECK:      %[[BP:.+]] = linalg.generic {{.+}} ins(%[[G]], %{{.+}}, %[[P]], %[[T]], %[[M]] :
+// CHECK-NEXT: ^bb0(%{{.+}}: f32, %{{.+}}: f32, %[[X:.+]]: f32, %[[Y:.+]]: f32, %{{.+}}: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[ONE:.+]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:   %[[NX:.+]] = arith.negf %[[X]] : f32
+// CHECK-NEXT:   %[[E:.+]] = math.exp %[[NX]] : f32
+// CHECK-NEXT:   %[[DEN:.+]] = arith.addf %[[ONE]], %[[E]] : f32
+// CHECK-NEXT:   %[[SIG:.+]] = arith.divf %[[ONE]], %[[DEN]] : f32
+// CHECK-NEXT:   %[[D:.+]] = arith.subf %[[SIG]], %[[Y]] : f32
+// CHECK:      %[[BT:.+]] = linalg.generic {{.+}} ins(%[[G]], %{{.+}}, %[[P]], %[[T]], %[[M]] :
+// CHECK-NEXT: ^bb0(%{{.+}}: f32, %{{.+}}: f32, %[[X:.+]]: f32, %{{.+}}: f32, %{{.+}}: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[NX:.+]] = arith.negf %[[X]] : f32
+// CHECK:      return %[[L1]], %[[HU]], %[[BP]], %[[BT]]
+func.func @layer_pair_loss_grads(%g: tensor<f32>, %p: tensor<8x3xf32>, %t: tensor<8x3xf32>, %m: tensor<8xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>) {
+  %0 = mdl.l1_grad %g, %p, %t mask %m : tensor<f32>, tensor<8x3xf32>, tensor<8xf32> -> tensor<8x3xf32>
+  %1 = mdl.huber_grad %g, %p, %t mask %m delta = 2.0 : tensor<f32>, tensor<8x3xf32>, tensor<8xf32> -> tensor<8x3xf32>
+  %2 = mdl.bce_with_logits_grad %g, %p, %t mask %m : tensor<f32>, tensor<8x3xf32>, tensor<8xf32> -> tensor<8x3xf32>
+  %3 = mdl.bce_with_logits_grad %g, %p, %t mask %m wrt_target : tensor<f32>, tensor<8x3xf32>, tensor<8xf32> -> tensor<8x3xf32>
+  return %0, %1, %2, %3 : tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>
+}
+
+// -----
+
+// nll: -sum_i mask_i log_probs[i, labels[i]] / max(sum(mask), 1); its adjoint
+// is -grad / count * mask at the label's column, 0 elsewhere.
+// CHECK-DAG: #[[V:.+]] = affine_map<(d0) -> (d0)>
+// CHECK-DAG: #[[VS:.+]] = affine_map<(d0) -> ()>
+// CHECK-DAG: #[[ROW:.+]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[SC:.+]] = affine_map<(d0, d1) -> ()>
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @layer_nll
+// CHECK-SAME: (%[[G:.+]]: tensor<f32>, %[[L:.+]]: tensor<8x10xf32>, %[[Y:.+]]: tensor<8xi32>, %[[M:.+]]: tensor<8xf32>)
+// CHECK:      %[[TOT:.+]] = linalg.generic {indexing_maps = [#[[V]], #[[V]], #[[VS]]], iterator_types = ["reduction"]} ins(%[[Y]], %[[M]] : tensor<8xi32>, tensor<8xf32>)
+// CHECK-NEXT: ^bb0(%[[LAB:.+]]: i32, %[[MK:.+]]: f32, %[[ACC:.+]]: f32):
+// CHECK-NEXT:   %[[ROWI:.+]] = linalg.index 0 : index
+// CHECK-NEXT:   %[[COLI:.+]] = arith.index_cast %[[LAB]] : i32 to index
+// CHECK-NEXT:   %[[PICK:.+]] = tensor.extract %[[L]][%[[ROWI]], %[[COLI]]] : tensor<8x10xf32>
+// CHECK-NEXT:   %[[W:.+]] = arith.mulf %[[PICK]], %[[MK]] : f32
+// CHECK-NEXT:   arith.subf %[[ACC]], %[[W]] : f32
+// CHECK:      %[[LOSS:.+]] = linalg.generic {{.+}} ins(%[[TOT]], %{{.+}} : tensor<f32>, tensor<f32>)
+// CHECK:        arith.divf
+// CHECK:      %[[DL:.+]] = linalg.generic {indexing_maps = [#[[ROW]], #[[SC]], #[[SC]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[Y]], %[[G]], %{{.+}}, %[[M]] : tensor<8xi32>, tensor<f32>, tensor<f32>, tensor<8xf32>) outs(%{{.+}} : tensor<8x10xf32>)
+// CHECK-NEXT: ^bb0(%[[LAB:.+]]: i32, %[[GG:.+]]: f32, %[[N:.+]]: f32, %[[MK:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[COL:.+]] = linalg.index 1 : index
+// CHECK-NEXT:   %[[LI:.+]] = arith.index_cast %[[LAB]] : i32 to index
+// CHECK-NEXT:   %[[HIT:.+]] = arith.cmpi eq, %[[COL]], %[[LI]] : index
+// CHECK-NEXT:   %[[S:.+]] = arith.divf %[[GG]], %[[N]] : f32
+// CHECK-NEXT:   %[[SM:.+]] = arith.mulf %[[S]], %[[MK]] : f32
+// CHECK-NEXT:   %[[NS:.+]] = arith.negf %[[SM]] : f32
+// CHECK-NEXT:   %[[R:.+]] = arith.select %[[HIT]], %[[NS]], %{{.+}} : f32
+// CHECK-NEXT:   linalg.yield %[[R]]
+// CHECK:      return %[[LOSS]], %[[DL]]
+func.func @layer_nll(%g: tensor<f32>, %l: tensor<8x10xf32>, %y: tensor<8xi32>, %m: tensor<8xf32>) -> (tensor<f32>, tensor<8x10xf32>) {
+  %0 = mdl.nll %l, %y mask %m : tensor<8x10xf32>, tensor<8xi32>, tensor<8xf32> -> tensor<f32>
+  %1 = mdl.nll_grad %g, %l, %y mask %m : tensor<f32>, tensor<8x10xf32>, tensor<8xi32>, tensor<8xf32> -> tensor<8x10xf32>
+  return %0, %1 : tensor<f32>, tensor<8x10xf32>
+}
+
+// -----
+
+// softmax_cross_entropy against probabilities: sum over [N, C] of
+// mask * t * (max + log(sum) - x) / count. Its adjoint for the logits is
+// (softmax * rowsum(t) - t) * grad / count * mask; for the targets
+// (log(sum) - (x - max)) * grad / count * mask = -log_softmax * ...
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.+]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[SC:.+]] = affine_map<(d0, d1) -> ()>
+// CHECK-LABEL: func.func @layer_soft_xent
+// CHECK-SAME: (%[[G:.+]]: tensor<f32>, %[[L:.+]]: tensor<8x10xf32>, %[[T:.+]]: tensor<8x10xf32>, %[[M:.+]]: tensor<8xf32>)
+// CHECK:      %[[MAX:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "reduction"]} ins(%[[L]] : tensor<8x10xf32>)
+// CHECK:      %[[SUM:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "reduction"]} ins(%[[L]], %[[MAX]] : tensor<8x10xf32>, tensor<8xf32>)
+// CHECK:      %[[TOT:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ROW]], #[[ROW]], #[[ROW]], #[[SC]]], iterator_types = ["reduction", "reduction"]} ins(%[[L]], %[[T]], %[[MAX]], %[[SUM]], %[[M]] : tensor<8x10xf32>, tensor<8x10xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>)
+// CHECK-NEXT: ^bb0(%[[X:.+]]: f32, %[[TT:.+]]: f32, %[[MX:.+]]: f32, %[[SE:.+]]: f32, %[[MK:.+]]: f32, %[[ACC:.+]]: f32):
+// CHECK-NEXT:   %[[LG:.+]] = math.log %[[SE]] : f32
+// CHECK-NEXT:   %[[LSE:.+]] = arith.addf %[[MX]], %[[LG]] : f32
+// CHECK-NEXT:   %[[NLP:.+]] = arith.subf %[[LSE]], %[[X]] : f32
+// CHECK-NEXT:   %[[V:.+]] = arith.mulf %[[TT]], %[[NLP]] : f32
+// CHECK-NEXT:   %[[W:.+]] = arith.mulf %[[V]], %[[MK]] : f32
+// CHECK-NEXT:   arith.addf %[[ACC]], %[[W]] : f32
+// CHECK:      %[[LOSS:.+]] = linalg.generic {{.+}} ins(%[[TOT]], %{{.+}} : tensor<f32>, tensor<f32>)
+// CHECK:      %[[TSUM:.+]] = linalg.generic {{.+}} iterator_types = ["parallel", "reduction"]} ins(%[[T]] : tensor<8x10xf32>)
+// CHECK:      %[[DL:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ROW]], #[[ROW]], #[[SC]], #[[SC]], #[[ROW]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[L]], %[[T]], %{{.+}}, %{{.+}}, %[[G]], %{{.+}}, %[[TSUM]], %[[M]] :
+// CHECK-NEXT: ^bb0(%[[X:.+]]: f32, %[[TT:.+]]: f32, %[[MX:.+]]: f32, %[[SE:.+]]: f32, %[[GG:.+]]: f32, %[[N:.+]]: f32, %[[TS:.+]]: f32, %[[MK:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[D:.+]] = arith.subf %[[X]], %[[MX]] : f32
+// CHECK-NEXT:   %[[E:.+]] = math.exp %[[D]] : f32
+// CHECK-NEXT:   %[[P:.+]] = arith.divf %[[E]], %[[SE]] : f32
+// CHECK-NEXT:   %[[PT:.+]] = arith.mulf %[[P]], %[[TS]] : f32
+// CHECK-NEXT:   %[[DIFF:.+]] = arith.subf %[[PT]], %[[TT]] : f32
+// CHECK-NEXT:   %[[S:.+]] = arith.divf %[[GG]], %[[N]] : f32
+// CHECK-NEXT:   %[[SM:.+]] = arith.mulf %[[S]], %[[MK]] : f32
+// CHECK-NEXT:   %[[R:.+]] = arith.mulf %[[DIFF]], %[[SM]] : f32
+// CHECK-NEXT:   linalg.yield %[[R]]
+// CHECK:      %[[DT:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ROW]], #[[ROW]], #[[SC]], #[[SC]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[L]], %[[T]], %{{.+}}, %{{.+}}, %[[G]], %{{.+}}, %[[M]] :
+// CHECK-NEXT: ^bb0(%[[X:.+]]: f32, %{{.+}}: f32, %[[MX:.+]]: f32, %[[SE:.+]]: f32, %[[GG:.+]]: f32, %[[N:.+]]: f32, %[[MK:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT:   %[[D:.+]] = arith.subf %[[X]], %[[MX]] : f32
+// CHECK-NEXT:   %[[LG:.+]] = math.log %[[SE]] : f32
+// CHECK-NEXT:   %[[NLP:.+]] = arith.subf %[[LG]], %[[D]] : f32
+// CHECK-NEXT:   %[[S:.+]] = arith.divf %[[GG]], %[[N]] : f32
+// CHECK-NEXT:   %[[SM:.+]] = arith.mulf %[[S]], %[[MK]] : f32
+// CHECK-NEXT:   %[[R:.+]] = arith.mulf %[[NLP]], %[[SM]] : f32
+// CHECK-NEXT:   linalg.yield %[[R]]
+// CHECK:      return %[[LOSS]], %[[DL]], %[[DT]]
+func.func @layer_soft_xent(%g: tensor<f32>, %l: tensor<8x10xf32>, %t: tensor<8x10xf32>, %m: tensor<8xf32>) -> (tensor<f32>, tensor<8x10xf32>, tensor<8x10xf32>) {
+  %0 = mdl.softmax_cross_entropy %l, %t mask %m : tensor<8x10xf32>, tensor<8x10xf32>, tensor<8xf32> -> tensor<f32>
+  %1 = mdl.softmax_cross_entropy_grad %g, %l, %t mask %m : tensor<f32>, tensor<8x10xf32>, tensor<8x10xf32>, tensor<8xf32> -> tensor<8x10xf32>
+  %2 = mdl.softmax_cross_entropy_grad %g, %l, %t mask %m wrt_targets : tensor<f32>, tensor<8x10xf32>, tensor<8x10xf32>, tensor<8xf32> -> tensor<8x10xf32>
+  return %0, %1, %2 : tensor<f32>, tensor<8x10xf32>, tensor<8x10xf32>
+}
+
+// -----
+
 // Declarations have no lowering and stay.
 // CHECK: mdl.param @w
 // CHECK: mdl.train @m

@@ -325,6 +325,553 @@ Value lowerSoftmaxXentGrad(OpBuilder &b, mdl::SoftmaxCrossEntropyGradOp op) {
       });
 }
 
+//===----------------------------------------------------------------------===//
+// Elementwise ops added for the common layers
+//===----------------------------------------------------------------------===//
+
+Value cst(OpBuilder &b, Location l, Value like, double v) {
+  return floatConst(b, l, like.getType(), v);
+}
+
+/// 1.0 where `pred` holds, else 0.0.
+Value maskOf(OpBuilder &b, Location l, Value pred, Type elem) {
+  return arith::SelectOp::create(b, l, pred, floatConst(b, l, elem, 1.0),
+                                 floatConst(b, l, elem, 0.0));
+}
+
+/// Stable logistic sigmoid 1 / (1 + exp(-x)) (exp overflows to inf for very
+/// negative x and the quotient is then exactly 0).
+Value sigmoidOf(OpBuilder &b, Location l, Value x) {
+  Value one = cst(b, l, x, 1.0);
+  Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x));
+  return arith::DivFOp::create(b, l, one, arith::AddFOp::create(b, l, one, e));
+}
+
+/// Stable softplus: max(x, 0) + log1p(exp(-|x|)).
+Value softplusOf(OpBuilder &b, Location l, Value x) {
+  Value zero = cst(b, l, x, 0.0);
+  Value pos = arith::MaximumFOp::create(b, l, x, zero);
+  Value negAbs =
+      arith::NegFOp::create(b, l, math::AbsFOp::create(b, l, x).getResult());
+  Value lp = math::Log1pOp::create(b, l, math::ExpOp::create(b, l, negAbs));
+  return arith::AddFOp::create(b, l, pos, lp);
+}
+
+constexpr double kSqrt1_2 = 0.70710678118654752440;     // 1 / sqrt(2)
+constexpr double kSqrt2OverPi = 0.79788456080286535588; // sqrt(2 / pi)
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;  // 1 / sqrt(2 pi)
+constexpr double kGeluCubic = 0.044715;
+
+/// gelu(x): x Phi(x), or the tanh approximation.
+Value geluOf(OpBuilder &b, Location l, Value x, bool tanhForm) {
+  Value half = cst(b, l, x, 0.5);
+  Value one = cst(b, l, x, 1.0);
+  Value inner;
+  if (tanhForm) {
+    Value x3 =
+        arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, x, x), x);
+    Value u = arith::AddFOp::create(
+        b, l, x, arith::MulFOp::create(b, l, x3, cst(b, l, x, kGeluCubic)));
+    u = arith::MulFOp::create(b, l, u, cst(b, l, x, kSqrt2OverPi));
+    inner = math::TanhOp::create(b, l, u);
+  } else {
+    inner = math::ErfOp::create(
+        b, l, arith::MulFOp::create(b, l, x, cst(b, l, x, kSqrt1_2)));
+  }
+  Value phi = arith::MulFOp::create(b, l, half,
+                                    arith::AddFOp::create(b, l, one, inner));
+  return arith::MulFOp::create(b, l, x, phi);
+}
+
+/// gelu'(x).
+Value geluDerivative(OpBuilder &b, Location l, Value x, bool tanhForm) {
+  Value half = cst(b, l, x, 0.5);
+  Value one = cst(b, l, x, 1.0);
+  Value x2 = arith::MulFOp::create(b, l, x, x);
+  if (tanhForm) {
+    // 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 c x^2).
+    Value x3 = arith::MulFOp::create(b, l, x2, x);
+    Value u = arith::AddFOp::create(
+        b, l, x, arith::MulFOp::create(b, l, x3, cst(b, l, x, kGeluCubic)));
+    u = arith::MulFOp::create(b, l, u, cst(b, l, x, kSqrt2OverPi));
+    Value t = math::TanhOp::create(b, l, u);
+    Value du = arith::AddFOp::create(
+        b, l, one,
+        arith::MulFOp::create(b, l, x2, cst(b, l, x, 3 * kGeluCubic)));
+    du = arith::MulFOp::create(b, l, du, cst(b, l, x, kSqrt2OverPi));
+    Value sech2 =
+        arith::SubFOp::create(b, l, one, arith::MulFOp::create(b, l, t, t));
+    Value a =
+        arith::MulFOp::create(b, l, half, arith::AddFOp::create(b, l, one, t));
+    Value c = arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, half, x),
+                                    arith::MulFOp::create(b, l, sech2, du));
+    return arith::AddFOp::create(b, l, a, c);
+  }
+  // Phi(x) + x phi(x).
+  Value erf = math::ErfOp::create(
+      b, l, arith::MulFOp::create(b, l, x, cst(b, l, x, kSqrt1_2)));
+  Value cdf =
+      arith::MulFOp::create(b, l, half, arith::AddFOp::create(b, l, one, erf));
+  Value e = math::ExpOp::create(
+      b, l, arith::MulFOp::create(b, l, x2, cst(b, l, x, -0.5)));
+  Value pdf = arith::MulFOp::create(b, l, e, cst(b, l, x, kInvSqrt2Pi));
+  return arith::AddFOp::create(b, l, cdf, arith::MulFOp::create(b, l, x, pdf));
+}
+
+template <arith::CmpFPredicate Pred>
+Value lowerCompare(OpBuilder &b, Operation *op) {
+  auto res = cast<RankedTensorType>(op->getResult(0).getType());
+  Type elem = res.getElementType();
+  return elementwise(b, op->getLoc(), res, op->getOperands(),
+                     broadcastMaps(b.getContext(), res, op->getOperands()),
+                     [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       Value c = arith::CmpFOp::create(nb, l, Pred, a[0], a[1]);
+                       return maskOf(nb, l, c, elem);
+                     });
+}
+
+Value lowerWhere(OpBuilder &b, mdl::WhereOp op) {
+  RankedTensorType res = op.getType();
+  return elementwise(b, op.getLoc(), res, op->getOperands(),
+                     broadcastMaps(b.getContext(), res, op->getOperands()),
+                     [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       Value c = arith::CmpFOp::create(
+                           nb, l, arith::CmpFPredicate::UNE, a[0],
+                           cst(nb, l, a[0], 0.0));
+                       return arith::SelectOp::create(nb, l, c, a[1], a[2]);
+                     });
+}
+
+Value lowerPow(OpBuilder &b, mdl::PowOp op) {
+  return lowerBinary<math::PowFOp>(b, op);
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions over axes and along one axis
+//===----------------------------------------------------------------------===//
+
+/// Map reading a tensor reduced over the `reduced` dims of a rank-`rank`
+/// iteration space (the reduced dims dropped).
+AffineMap keptMap(MLIRContext *ctx, unsigned rank, ArrayRef<bool> reduced) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d = 0; d < rank; ++d)
+    if (!reduced[d])
+      exprs.push_back(getAffineDimExpr(d, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+SmallVector<bool> reducedDims(int64_t rank, ArrayRef<int64_t> axes) {
+  SmallVector<bool> reduced(rank, false);
+  for (int64_t a : axes)
+    reduced[a] = true;
+  return reduced;
+}
+
+/// Maximum (or minimum) of `input` over the `reduced` dims.
+Value reduceExtremum(OpBuilder &b, Location loc, Value input,
+                     ArrayRef<bool> reduced, RankedTensorType res, bool isMax) {
+  unsigned rank = tt(input).getRank();
+  double inf = std::numeric_limits<double>::infinity();
+  return reduction(b, loc, res, rank, reduced, ValueRange{input},
+                   {b.getMultiDimIdentityMap(rank)}, isMax ? -inf : inf,
+                   [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                     if (isMax)
+                       return arith::MaximumFOp::create(nb, l, a[0], a[1]);
+                     return arith::MinimumFOp::create(nb, l, a[0], a[1]);
+                   });
+}
+
+/// The shift of a stable exp-sum: the maximum, or 0 when it is infinite
+/// (all -inf, or an inf entry), so that x - shift is never inf - inf.
+Value finiteShift(OpBuilder &b, Location l, Value m) {
+  Value inf = cst(b, l, m, std::numeric_limits<double>::infinity());
+  Value finite =
+      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT,
+                            math::AbsFOp::create(b, l, m).getResult(), inf);
+  return arith::SelectOp::create(b, l, finite, m, cst(b, l, m, 0.0));
+}
+
+/// Stable statistics over the `reduced` dims: (max, sum(exp(x - shift))).
+std::pair<Value, Value> expStats(OpBuilder &b, Location loc, Value input,
+                                 ArrayRef<bool> reduced, RankedTensorType res) {
+  MLIRContext *ctx = b.getContext();
+  unsigned rank = tt(input).getRank();
+  Value max = reduceExtremum(b, loc, input, reduced, res, /*isMax=*/true);
+  Value sum = reduction(
+      b, loc, res, rank, reduced, ValueRange{input, max},
+      {b.getMultiDimIdentityMap(rank), keptMap(ctx, rank, reduced)}, 0.0,
+      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value d = arith::SubFOp::create(nb, l, a[0], finiteShift(nb, l, a[1]));
+        return arith::AddFOp::create(nb, l, a[2],
+                                     math::ExpOp::create(nb, l, d));
+      });
+  return {max, sum};
+}
+
+Value lowerLogSumExp(OpBuilder &b, mdl::LogSumExpOp op) {
+  Location loc = op.getLoc();
+  RankedTensorType res = op.getType();
+  SmallVector<bool> reduced =
+      reducedDims(tt(op.getInput()).getRank(), op.getAxes());
+  auto [max, sum] = expStats(b, loc, op.getInput(), reduced, res);
+  AffineMap id = b.getMultiDimIdentityMap(res.getRank());
+  return elementwise(b, loc, res, ValueRange{max, sum}, {id, id},
+                     [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       return arith::AddFOp::create(
+                           nb, l, finiteShift(nb, l, a[0]),
+                           math::LogOp::create(nb, l, a[1]));
+                     });
+}
+
+/// Two-pass variance: mean, then the mean squared deviation.
+Value lowerVariance(OpBuilder &b, mdl::VarianceOp op) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType in = tt(op.getInput()), res = op.getType();
+  unsigned rank = in.getRank();
+  SmallVector<bool> reduced = reducedDims(rank, op.getAxes());
+  int64_t n = 1;
+  for (int64_t a : op.getAxes())
+    n *= in.getDimSize(a);
+  int64_t denom = op.getUnbiased() ? std::max<int64_t>(n - 1, 1) : n;
+  Value mean = lowerSum(b, loc, op.getInput(), op.getAxes(), res, 1.0 / n);
+  Value ss =
+      reduction(b, loc, res, rank, reduced, ValueRange{op.getInput(), mean},
+                {b.getMultiDimIdentityMap(rank), keptMap(ctx, rank, reduced)},
+                0.0, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                  Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
+                  return arith::AddFOp::create(
+                      nb, l, a[2], arith::MulFOp::create(nb, l, d, d));
+                });
+  Value scale = floatConst(b, loc, res.getElementType(), 1.0 / double(denom));
+  return elementwise(b, loc, res, ValueRange{ss},
+                     {b.getMultiDimIdentityMap(res.getRank())},
+                     [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       return arith::MulFOp::create(nb, l, a[0], scale);
+                     });
+}
+
+/// softmax / log_softmax along one axis, in the stable form.
+Value lowerSoftmaxLike(OpBuilder &b, Operation *op, int64_t axis, bool log) {
+  Location loc = op->getLoc();
+  MLIRContext *ctx = b.getContext();
+  Value x = op->getOperand(0);
+  RankedTensorType in = tt(x);
+  unsigned rank = in.getRank();
+  SmallVector<bool> reduced = reducedDims(rank, {axis});
+  SmallVector<int64_t> kept;
+  for (unsigned d = 0; d < rank; ++d)
+    if (!reduced[d])
+      kept.push_back(in.getDimSize(d));
+  auto statsT = RankedTensorType::get(kept, in.getElementType());
+  auto [max, sum] = expStats(b, loc, x, reduced, statsT);
+  AffineMap k = keptMap(ctx, rank, reduced);
+  return elementwise(
+      b, loc, in, ValueRange{x, max, sum},
+      {b.getMultiDimIdentityMap(rank), k, k},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value d = arith::SubFOp::create(nb, l, a[0], finiteShift(nb, l, a[1]));
+        if (log)
+          return arith::SubFOp::create(nb, l, d,
+                                       math::LogOp::create(nb, l, a[2]));
+        return arith::DivFOp::create(nb, l, math::ExpOp::create(nb, l, d),
+                                     a[2]);
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// Losses added for the common layers
+//===----------------------------------------------------------------------===//
+
+/// mean over the elements of the valid rows of perElement(pred, target).
+Value lowerPairLoss(OpBuilder &b, Operation *op, Value pred, Value target,
+                    Value mask, BodyFn perElement) {
+  Location loc = op->getLoc();
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType pt = tt(pred);
+  unsigned rank = pt.getRank();
+  Type elem = pt.getElementType();
+  auto scalar = RankedTensorType::get({}, elem);
+  SmallVector<Value> ins{pred, target};
+  SmallVector<AffineMap> maps(2, b.getMultiDimIdentityMap(rank));
+  if (mask) {
+    ins.push_back(mask);
+    maps.push_back(rowMap(ctx, rank));
+  }
+  Value total =
+      reduction(b, loc, scalar, rank, SmallVector<bool>(rank, true), ins, maps,
+                0.0, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                  Value v = perElement(nb, l, a.take_front(2));
+                  if (mask)
+                    v = arith::MulFOp::create(nb, l, v, a[2]);
+                  return arith::AddFOp::create(nb, l, a.back(), v);
+                });
+  int64_t perRow = rank ? pt.getNumElements() / pt.getDimSize(0) : 1;
+  int64_t rows = rank ? pt.getDimSize(0) : 1;
+  Value count = rowCount(b, loc, mask, rows, elem);
+  Value per = floatConst(b, loc, elem, double(perRow));
+  return elementwise(b, loc, scalar, ValueRange{total, count},
+                     {scalarMap(ctx, 0), scalarMap(ctx, 0)},
+                     [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       Value n = arith::MulFOp::create(nb, l, a[1], per);
+                       return arith::DivFOp::create(nb, l, a[0], n);
+                     });
+}
+
+/// grad / count * derivative(pred, target), times the row mask.
+Value lowerPairLossGrad(OpBuilder &b, Operation *op, Value grad, Value pred,
+                        Value target, Value mask, BodyFn derivative) {
+  Location loc = op->getLoc();
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType pt = tt(pred);
+  unsigned rank = pt.getRank();
+  Type elem = pt.getElementType();
+  int64_t perRow = rank ? pt.getNumElements() / pt.getDimSize(0) : 1;
+  int64_t rows = rank ? pt.getDimSize(0) : 1;
+  Value count = rowCount(b, loc, mask, rows, elem);
+  Value inv = floatConst(b, loc, elem, 1.0 / double(perRow));
+  SmallVector<Value> ins{grad, count, pred, target};
+  SmallVector<AffineMap> maps{scalarMap(ctx, rank), scalarMap(ctx, rank),
+                              b.getMultiDimIdentityMap(rank),
+                              b.getMultiDimIdentityMap(rank)};
+  if (mask) {
+    ins.push_back(mask);
+    maps.push_back(rowMap(ctx, rank));
+  }
+  return elementwise(b, loc, pt, ins, maps,
+                     [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       Value d = derivative(nb, l, a.slice(2, 2));
+                       Value s = arith::DivFOp::create(nb, l, a[0], a[1]);
+                       s = arith::MulFOp::create(nb, l, s, inv);
+                       if (mask)
+                         s = arith::MulFOp::create(nb, l, s, a[4]);
+                       return arith::MulFOp::create(nb, l, d, s);
+                     });
+}
+
+Value l1Element(OpBuilder &b, Location l, ValueRange a) {
+  Value d = arith::SubFOp::create(b, l, a[0], a[1]);
+  return math::AbsFOp::create(b, l, d);
+}
+
+Value l1Derivative(OpBuilder &b, Location l, ValueRange a) {
+  // sign(pred - target), 0 at 0.
+  Value d = arith::SubFOp::create(b, l, a[0], a[1]);
+  Type elem = d.getType();
+  Value zero = floatConst(b, l, elem, 0.0);
+  Value pos = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, d, zero);
+  Value neg = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, d, zero);
+  return arith::SubFOp::create(b, l, maskOf(b, l, pos, elem),
+                               maskOf(b, l, neg, elem));
+}
+
+Value lowerHuber(OpBuilder &b, mdl::HuberOp op) {
+  double delta = op.getDelta().convertToDouble();
+  return lowerPairLoss(
+      b, op, op.getPred(), op.getTarget(), op.getMask(),
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
+        Value ad = math::AbsFOp::create(nb, l, d);
+        Value dl = cst(nb, l, d, delta);
+        Value quad = arith::MulFOp::create(nb, l, cst(nb, l, d, 0.5),
+                                           arith::MulFOp::create(nb, l, d, d));
+        Value lin = arith::MulFOp::create(
+            nb, l, dl,
+            arith::SubFOp::create(nb, l, ad, cst(nb, l, d, 0.5 * delta)));
+        Value small =
+            arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLT, ad, dl);
+        return arith::SelectOp::create(nb, l, small, quad, lin);
+      });
+}
+
+Value lowerHuberGrad(OpBuilder &b, mdl::HuberGradOp op) {
+  double delta = op.getDelta().convertToDouble();
+  return lowerPairLossGrad(
+      b, op, op.getGrad(), op.getPred(), op.getTarget(), op.getMask(),
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        // clamp(d, -delta, delta)
+        Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
+        Value lo = arith::MaximumFOp::create(nb, l, d, cst(nb, l, d, -delta));
+        return arith::MinimumFOp::create(nb, l, lo, cst(nb, l, d, delta));
+      });
+}
+
+Value lowerBce(OpBuilder &b, mdl::BceWithLogitsOp op) {
+  return lowerPairLoss(b, op, op.getPred(), op.getTarget(), op.getMask(),
+                       [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                         // max(x, 0) - x t + log1p(exp(-|x|)) = softplus(x) - x
+                         // t.
+                         Value xt = arith::MulFOp::create(nb, l, a[0], a[1]);
+                         return arith::SubFOp::create(
+                             nb, l, softplusOf(nb, l, a[0]), xt);
+                       });
+}
+
+Value lowerBceGrad(OpBuilder &b, mdl::BceWithLogitsGradOp op) {
+  bool wrtTarget = op.getWrtTarget();
+  return lowerPairLossGrad(
+      b, op, op.getGrad(), op.getPred(), op.getTarget(), op.getMask(),
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        if (wrtTarget)
+          return arith::NegFOp::create(nb, l, a[0]);
+        return arith::SubFOp::create(nb, l, sigmoidOf(nb, l, a[0]), a[1]);
+      });
+}
+
+Value lowerNll(OpBuilder &b, mdl::NllOp op) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType lt = tt(op.getLogProbs());
+  Type elem = lt.getElementType();
+  auto scalar = RankedTensorType::get({}, elem);
+  Value logp = op.getLogProbs();
+  Value mask = op.getMask();
+  SmallVector<Value> ins{op.getLabels()};
+  if (mask)
+    ins.push_back(mask);
+  SmallVector<AffineMap> maps(ins.size(), b.getMultiDimIdentityMap(1));
+  Value total = reduction(
+      b, loc, scalar, 1, {true}, ins, maps, 0.0,
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value row = linalg::IndexOp::create(nb, l, 0);
+        Value col = arith::IndexCastOp::create(nb, l, nb.getIndexType(), a[0]);
+        Value picked =
+            tensor::ExtractOp::create(nb, l, logp, ValueRange{row, col});
+        if (mask)
+          picked = arith::MulFOp::create(nb, l, picked, a[1]);
+        return arith::SubFOp::create(nb, l, a.back(), picked);
+      });
+  Value count = rowCount(b, loc, mask, lt.getDimSize(0), elem);
+  return elementwise(b, loc, scalar, ValueRange{total, count},
+                     {scalarMap(ctx, 0), scalarMap(ctx, 0)},
+                     [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       return arith::DivFOp::create(nb, l, a[0], a[1]);
+                     });
+}
+
+Value lowerNllGrad(OpBuilder &b, mdl::NllGradOp op) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType lt = tt(op.getLogProbs());
+  Type elem = lt.getElementType();
+  Value mask = op.getMask();
+  Value count = rowCount(b, loc, mask, lt.getDimSize(0), elem);
+  SmallVector<Value> ins{op.getLabels(), op.getGrad(), count};
+  SmallVector<AffineMap> maps{rowMap(ctx, 2), scalarMap(ctx, 2),
+                              scalarMap(ctx, 2)};
+  if (mask) {
+    ins.push_back(mask);
+    maps.push_back(rowMap(ctx, 2));
+  }
+  Value zero = floatConst(b, loc, elem, 0.0);
+  return elementwise(
+      b, loc, lt, ins, maps,
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value col = linalg::IndexOp::create(nb, l, 1);
+        Value label =
+            arith::IndexCastOp::create(nb, l, nb.getIndexType(), a[0]);
+        Value hit =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, col, label);
+        Value s = arith::DivFOp::create(nb, l, a[1], a[2]);
+        if (mask)
+          s = arith::MulFOp::create(nb, l, s, a[3]);
+        return arith::SelectOp::create(nb, l, hit,
+                                       arith::NegFOp::create(nb, l, s), zero);
+      });
+}
+
+/// softmax_cross_entropy against float targets (probabilities):
+/// mean_i sum_c t[i, c] (m_i + log s_i - x[i, c]) over valid rows.
+Value lowerSoftXent(OpBuilder &b, mdl::SoftmaxCrossEntropyOp op) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType lt = tt(op.getLogits());
+  Type elem = lt.getElementType();
+  auto scalar = RankedTensorType::get({}, elem);
+  auto [max, sum] = softmaxStats(b, loc, op.getLogits());
+  Value mask = op.getMask();
+  SmallVector<Value> ins{op.getLogits(), op.getLabels(), max, sum};
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(2),
+                              b.getMultiDimIdentityMap(2), rowMap(ctx, 2),
+                              rowMap(ctx, 2)};
+  if (mask) {
+    ins.push_back(mask);
+    maps.push_back(rowMap(ctx, 2));
+  }
+  Value total =
+      reduction(b, loc, scalar, 2, {true, true}, ins, maps, 0.0,
+                [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                  Value lse = arith::AddFOp::create(
+                      nb, l, a[2], math::LogOp::create(nb, l, a[3]));
+                  Value nlp = arith::SubFOp::create(nb, l, lse, a[0]);
+                  Value v = arith::MulFOp::create(nb, l, a[1], nlp);
+                  if (mask)
+                    v = arith::MulFOp::create(nb, l, v, a[4]);
+                  return arith::AddFOp::create(nb, l, a.back(), v);
+                });
+  Value count = rowCount(b, loc, mask, lt.getDimSize(0), elem);
+  return elementwise(b, loc, scalar, ValueRange{total, count},
+                     {scalarMap(ctx, 0), scalarMap(ctx, 0)},
+                     [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       return arith::DivFOp::create(nb, l, a[0], a[1]);
+                     });
+}
+
+/// Adjoint of the float-target softmax_cross_entropy: with respect to the
+/// logits, (softmax * sum_c t - t) * grad / count; with respect to the
+/// targets, (m + log s - x) * grad / count (valid rows only).
+Value lowerSoftXentGrad(OpBuilder &b, mdl::SoftmaxCrossEntropyGradOp op) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType lt = tt(op.getLogits());
+  Type elem = lt.getElementType();
+  bool wrtTargets = op.getWrtTargets();
+  auto [max, sum] = softmaxStats(b, loc, op.getLogits());
+  Value mask = op.getMask();
+  Value count = rowCount(b, loc, mask, lt.getDimSize(0), elem);
+  SmallVector<Value> ins{op.getLogits(), op.getLabels(), max, sum,
+                         op.getGrad(),   count};
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(2),
+                              b.getMultiDimIdentityMap(2),
+                              rowMap(ctx, 2),
+                              rowMap(ctx, 2),
+                              scalarMap(ctx, 2),
+                              scalarMap(ctx, 2)};
+  if (!wrtTargets) {
+    auto rowsT = RankedTensorType::get({lt.getDimSize(0)}, elem);
+    Value tsum = lowerSum(b, loc, op.getLabels(), {1}, rowsT, 1.0);
+    ins.push_back(tsum);
+    maps.push_back(rowMap(ctx, 2));
+  }
+  if (mask) {
+    ins.push_back(mask);
+    maps.push_back(rowMap(ctx, 2));
+  }
+  return elementwise(
+      b, loc, lt, ins, maps,
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value d = arith::SubFOp::create(nb, l, a[0], a[2]);
+        Value g;
+        if (wrtTargets) {
+          // -log_softmax = log s - (x - m)
+          g = arith::SubFOp::create(nb, l, math::LogOp::create(nb, l, a[3]), d);
+        } else {
+          Value p =
+              arith::DivFOp::create(nb, l, math::ExpOp::create(nb, l, d), a[3]);
+          g = arith::SubFOp::create(
+              nb, l, arith::MulFOp::create(nb, l, p, a[6]), a[1]);
+        }
+        Value scale = arith::DivFOp::create(nb, l, a[4], a[5]);
+        if (mask)
+          scale = arith::MulFOp::create(nb, l, scale, a.drop_back().back());
+        return arith::MulFOp::create(nb, l, g, scale);
+      });
+}
+
+bool hasFloatTargets(Value labels) {
+  return isa<FloatType>(tt(labels).getElementType());
+}
+
 Value lower(OpBuilder &b, Operation *op) {
   return llvm::TypeSwitch<Operation *, Value>(op)
       .Case([&](mdl::AddOp) { return lowerBinary<arith::AddFOp>(b, op); })
@@ -374,6 +921,174 @@ Value lower(OpBuilder &b, Operation *op) {
               return arith::SelectOp::create(nb, l, pos, a[1], zero);
             });
       })
+      .Case([&](mdl::ExpOp) {
+        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
+          return math::ExpOp::create(nb, l, a[0]).getResult();
+        });
+      })
+      .Case([&](mdl::LogOp) {
+        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
+          return math::LogOp::create(nb, l, a[0]).getResult();
+        });
+      })
+      .Case([&](mdl::Log1pOp) {
+        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
+          return math::Log1pOp::create(nb, l, a[0]).getResult();
+        });
+      })
+      .Case([&](mdl::SqrtOp) {
+        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
+          return math::SqrtOp::create(nb, l, a[0]).getResult();
+        });
+      })
+      .Case([&](mdl::RsqrtOp) {
+        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
+          return math::RsqrtOp::create(nb, l, a[0]).getResult();
+        });
+      })
+      .Case([&](mdl::AbsOp) {
+        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
+          return math::AbsFOp::create(nb, l, a[0]).getResult();
+        });
+      })
+      .Case([&](mdl::ReciprocalOp) {
+        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
+          return arith::DivFOp::create(nb, l, cst(nb, l, a[0], 1.0), a[0])
+              .getResult();
+        });
+      })
+      .Case([&](mdl::SinOp) {
+        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
+          return math::SinOp::create(nb, l, a[0]).getResult();
+        });
+      })
+      .Case([&](mdl::CosOp) {
+        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
+          return math::CosOp::create(nb, l, a[0]).getResult();
+        });
+      })
+      .Case([&](mdl::SoftplusOp) {
+        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
+          return softplusOf(nb, l, a[0]);
+        });
+      })
+      .Case([&](mdl::SiluOp) {
+        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
+          return arith::MulFOp::create(nb, l, a[0], sigmoidOf(nb, l, a[0]))
+              .getResult();
+        });
+      })
+      .Case([&](mdl::LeakyReluOp o) {
+        double slope = o.getNegativeSlope().convertToDouble();
+        return lowerUnary(b, op, [&](OpBuilder &nb, Location l, ValueRange a) {
+          Value pos = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
+                                            a[0], cst(nb, l, a[0], 0.0));
+          Value neg =
+              arith::MulFOp::create(nb, l, a[0], cst(nb, l, a[0], slope));
+          return arith::SelectOp::create(nb, l, pos, a[0], neg).getResult();
+        });
+      })
+      .Case([&](mdl::EluOp o) {
+        double alpha = o.getAlpha().convertToDouble();
+        return lowerUnary(b, op, [&](OpBuilder &nb, Location l, ValueRange a) {
+          Value pos = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
+                                            a[0], cst(nb, l, a[0], 0.0));
+          Value em1 = math::ExpM1Op::create(nb, l, a[0]);
+          Value neg =
+              arith::MulFOp::create(nb, l, em1, cst(nb, l, a[0], alpha));
+          return arith::SelectOp::create(nb, l, pos, a[0], neg).getResult();
+        });
+      })
+      .Case([&](mdl::GeluOp o) {
+        bool t = o.getTanh();
+        return lowerUnary(b, op, [&](OpBuilder &nb, Location l, ValueRange a) {
+          return geluOf(nb, l, a[0], t);
+        });
+      })
+      .Case([&](mdl::GeluGradOp o) {
+        bool tf = o.getTanh();
+        RankedTensorType t = o.getType();
+        AffineMap id = b.getMultiDimIdentityMap(t.getRank());
+        return elementwise(
+            b, op->getLoc(), t, op->getOperands(), {id, id},
+            [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+              return arith::MulFOp::create(nb, l, a[1],
+                                           geluDerivative(nb, l, a[0], tf));
+            });
+      })
+      .Case([&](mdl::ClampOp o) {
+        std::optional<double> lo, hi;
+        if (auto m = o.getMinAttr())
+          lo = m.getValueAsDouble();
+        if (auto m = o.getMaxAttr())
+          hi = m.getValueAsDouble();
+        return lowerUnary(b, op, [&](OpBuilder &nb, Location l, ValueRange a) {
+          Value v = a[0];
+          if (lo)
+            v = arith::MaximumFOp::create(nb, l, v, cst(nb, l, v, *lo));
+          if (hi)
+            v = arith::MinimumFOp::create(nb, l, v, cst(nb, l, v, *hi));
+          return v;
+        });
+      })
+      .Case([&](mdl::PowOp o) { return lowerPow(b, o); })
+      .Case(
+          [&](mdl::MaximumOp) { return lowerBinary<arith::MaximumFOp>(b, op); })
+      .Case(
+          [&](mdl::MinimumOp) { return lowerBinary<arith::MinimumFOp>(b, op); })
+      .Case([&](mdl::GreaterOp) {
+        return lowerCompare<arith::CmpFPredicate::OGT>(b, op);
+      })
+      .Case([&](mdl::GreaterEqualOp) {
+        return lowerCompare<arith::CmpFPredicate::OGE>(b, op);
+      })
+      .Case([&](mdl::LessOp) {
+        return lowerCompare<arith::CmpFPredicate::OLT>(b, op);
+      })
+      .Case([&](mdl::LessEqualOp) {
+        return lowerCompare<arith::CmpFPredicate::OLE>(b, op);
+      })
+      .Case([&](mdl::EqualOp) {
+        return lowerCompare<arith::CmpFPredicate::OEQ>(b, op);
+      })
+      .Case([&](mdl::NotEqualOp) {
+        return lowerCompare<arith::CmpFPredicate::UNE>(b, op);
+      })
+      .Case([&](mdl::WhereOp o) { return lowerWhere(b, o); })
+      .Case([&](mdl::MaxOp o) {
+        return reduceExtremum(
+            b, o.getLoc(), o.getInput(),
+            reducedDims(tt(o.getInput()).getRank(), o.getAxes()), o.getType(),
+            /*isMax=*/true);
+      })
+      .Case([&](mdl::MinOp o) {
+        return reduceExtremum(
+            b, o.getLoc(), o.getInput(),
+            reducedDims(tt(o.getInput()).getRank(), o.getAxes()), o.getType(),
+            /*isMax=*/false);
+      })
+      .Case([&](mdl::LogSumExpOp o) { return lowerLogSumExp(b, o); })
+      .Case([&](mdl::VarianceOp o) { return lowerVariance(b, o); })
+      .Case([&](mdl::SoftmaxOp o) {
+        return lowerSoftmaxLike(b, op, o.getAxis(), /*log=*/false);
+      })
+      .Case([&](mdl::LogSoftmaxOp o) {
+        return lowerSoftmaxLike(b, op, o.getAxis(), /*log=*/true);
+      })
+      .Case([&](mdl::L1Op o) {
+        return lowerPairLoss(b, op, o.getPred(), o.getTarget(), o.getMask(),
+                             l1Element);
+      })
+      .Case([&](mdl::L1GradOp o) {
+        return lowerPairLossGrad(b, op, o.getGrad(), o.getPred(), o.getTarget(),
+                                 o.getMask(), l1Derivative);
+      })
+      .Case([&](mdl::HuberOp o) { return lowerHuber(b, o); })
+      .Case([&](mdl::HuberGradOp o) { return lowerHuberGrad(b, o); })
+      .Case([&](mdl::BceWithLogitsOp o) { return lowerBce(b, o); })
+      .Case([&](mdl::BceWithLogitsGradOp o) { return lowerBceGrad(b, o); })
+      .Case([&](mdl::NllOp o) { return lowerNll(b, o); })
+      .Case([&](mdl::NllGradOp o) { return lowerNllGrad(b, o); })
       .Case([&](mdl::MatmulOp mm) { return lowerMatmul(b, mm); })
       .Case([&](mdl::SumOp s) {
         return lowerSum(b, s.getLoc(), s.getInput(), s.getAxes(), s.getType(),
@@ -390,10 +1105,13 @@ Value lower(OpBuilder &b, Operation *op) {
       .Case([&](mdl::ReshapeOp o) { return lowerReshape(b, o); })
       .Case([&](mdl::MseOp o) { return lowerMse(b, o); })
       .Case([&](mdl::MseGradOp o) { return lowerMseGrad(b, o); })
-      .Case(
-          [&](mdl::SoftmaxCrossEntropyOp o) { return lowerSoftmaxXent(b, o); })
+      .Case([&](mdl::SoftmaxCrossEntropyOp o) {
+        return hasFloatTargets(o.getLabels()) ? lowerSoftXent(b, o)
+                                              : lowerSoftmaxXent(b, o);
+      })
       .Case([&](mdl::SoftmaxCrossEntropyGradOp o) {
-        return lowerSoftmaxXentGrad(b, o);
+        return hasFloatTargets(o.getLabels()) ? lowerSoftXentGrad(b, o)
+                                              : lowerSoftmaxXentGrad(b, o);
       })
       .Default([](Operation *) { return Value(); });
 }

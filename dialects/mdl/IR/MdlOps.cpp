@@ -6,6 +6,8 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/StringSwitch.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace adjoint::mdl;
 
@@ -21,13 +23,6 @@ adjoint::mdl::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
     out[rank - 1 - i] = da == 1 ? db : da;
   }
   return out;
-}
-
-static std::string shapeStr(Type t) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << t;
-  return s;
 }
 
 //===----------------------------------------------------------------------===//
@@ -113,6 +108,54 @@ LogicalResult AddOp::verify() { return verifyBroadcastingOp(*this); }
 LogicalResult SubOp::verify() { return verifyBroadcastingOp(*this); }
 LogicalResult MulOp::verify() { return verifyBroadcastingOp(*this); }
 LogicalResult DivOp::verify() { return verifyBroadcastingOp(*this); }
+LogicalResult PowOp::verify() { return verifyBroadcastingOp(*this); }
+LogicalResult MaximumOp::verify() { return verifyBroadcastingOp(*this); }
+LogicalResult MinimumOp::verify() { return verifyBroadcastingOp(*this); }
+LogicalResult GreaterOp::verify() { return verifyBroadcastingOp(*this); }
+LogicalResult GreaterEqualOp::verify() { return verifyBroadcastingOp(*this); }
+LogicalResult LessOp::verify() { return verifyBroadcastingOp(*this); }
+LogicalResult LessEqualOp::verify() { return verifyBroadcastingOp(*this); }
+LogicalResult EqualOp::verify() { return verifyBroadcastingOp(*this); }
+LogicalResult NotEqualOp::verify() { return verifyBroadcastingOp(*this); }
+
+LogicalResult WhereOp::verify() {
+  auto c = cast<RankedTensorType>(getCond().getType());
+  auto t = cast<RankedTensorType>(getOnTrue().getType());
+  auto f = cast<RankedTensorType>(getOnFalse().getType());
+  auto res = cast<RankedTensorType>(getType());
+  if (c.getElementType() != t.getElementType() ||
+      t.getElementType() != f.getElementType() ||
+      t.getElementType() != res.getElementType())
+    return emitOpError("element types differ: ")
+           << c << ", " << t << ", " << f << " -> " << res;
+  auto tf = broadcastShapes(t.getShape(), f.getShape());
+  std::optional<SmallVector<int64_t>> shape;
+  if (tf)
+    shape = broadcastShapes(c.getShape(), *tf);
+  if (!shape)
+    return emitOpError("cannot broadcast ") << c << ", " << t << " and " << f;
+  if (ArrayRef<int64_t>(*shape) != res.getShape())
+    return emitOpError("result type ")
+           << res << " is not the broadcast shape of " << c << ", " << t
+           << " and " << f;
+  return success();
+}
+
+LogicalResult ClampOp::verify() {
+  std::optional<double> lo, hi;
+  if (auto a = getMinAttr())
+    lo = a.getValueAsDouble();
+  if (auto a = getMaxAttr())
+    hi = a.getValueAsDouble();
+  if (!lo && !hi)
+    return emitOpError("needs a 'min' or a 'max' bound");
+  if ((lo && std::isnan(*lo)) || (hi && std::isnan(*hi)))
+    return emitOpError("bounds must not be NaN");
+  if (lo && hi && *lo > *hi)
+    return emitOpError("'min' (")
+           << *lo << ") is greater than 'max' (" << *hi << ")";
+  return success();
+}
 
 //===----------------------------------------------------------------------===//
 // Linear algebra, shape and reductions
@@ -163,6 +206,21 @@ static LogicalResult verifyReduce(Operation *op, ArrayRef<int64_t> axes) {
 
 LogicalResult SumOp::verify() { return verifyReduce(*this, getAxes()); }
 LogicalResult MeanOp::verify() { return verifyReduce(*this, getAxes()); }
+LogicalResult MaxOp::verify() { return verifyReduce(*this, getAxes()); }
+LogicalResult MinOp::verify() { return verifyReduce(*this, getAxes()); }
+LogicalResult LogSumExpOp::verify() { return verifyReduce(*this, getAxes()); }
+LogicalResult VarianceOp::verify() { return verifyReduce(*this, getAxes()); }
+
+static LogicalResult verifyAxis(Operation *op, int64_t axis) {
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  if (axis < 0 || axis >= in.getRank())
+    return op->emitOpError("axis ")
+           << axis << " is out of range [0, " << in.getRank() << ")";
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() { return verifyAxis(*this, getAxis()); }
+LogicalResult LogSoftmaxOp::verify() { return verifyAxis(*this, getAxis()); }
 
 LogicalResult BroadcastInDimOp::verify() {
   auto in = cast<RankedTensorType>(getInput().getType());
@@ -225,15 +283,61 @@ LogicalResult MseOp::verify() {
   return verifyMask(*this, getMask(), getPred().getType(), getType());
 }
 
+/// Integer labels [N] of rank-2 logits [N, C], or float targets of the
+/// logits' type.
+static LogicalResult verifyLabels(Operation *op, RankedTensorType logits,
+                                  RankedTensorType labels) {
+  if (logits.getRank() != 2)
+    return op->emitOpError("logits must have rank 2, got ") << logits;
+  if (isa<FloatType>(labels.getElementType())) {
+    if (labels != logits)
+      return op->emitOpError("targets type ")
+             << labels << " differs from the logits type " << logits;
+    return success();
+  }
+  if (labels.getRank() != 1 || labels.getDimSize(0) != logits.getDimSize(0))
+    return op->emitOpError("labels type ")
+           << labels << " does not match the rows of " << logits;
+  return success();
+}
+
 LogicalResult SoftmaxCrossEntropyOp::verify() {
   auto logits = cast<RankedTensorType>(getLogits().getType());
   auto labels = cast<RankedTensorType>(getLabels().getType());
-  if (logits.getRank() != 2)
-    return emitOpError("logits must have rank 2, got ") << logits;
-  if (labels.getRank() != 1 || labels.getDimSize(0) != logits.getDimSize(0))
-    return emitOpError("labels type ")
-           << labels << " does not match the rows of " << logits;
+  if (failed(verifyLabels(*this, logits, labels)))
+    return failure();
   return verifyMask(*this, getMask(), logits, getType());
+}
+
+static LogicalResult verifyPairLoss(Operation *op, Value pred, Value target,
+                                    Value mask, Type result) {
+  if (pred.getType() != target.getType())
+    return op->emitOpError("prediction and target types differ: ")
+           << pred.getType() << " and " << target.getType();
+  return verifyMask(op, mask, pred.getType(), result);
+}
+
+LogicalResult L1Op::verify() {
+  return verifyPairLoss(*this, getPred(), getTarget(), getMask(), getType());
+}
+LogicalResult HuberOp::verify() {
+  if (!(getDelta().convertToDouble() > 0))
+    return emitOpError("delta must be positive, got ")
+           << getDelta().convertToDouble();
+  return verifyPairLoss(*this, getPred(), getTarget(), getMask(), getType());
+}
+LogicalResult BceWithLogitsOp::verify() {
+  return verifyPairLoss(*this, getPred(), getTarget(), getMask(), getType());
+}
+
+LogicalResult NllOp::verify() {
+  auto logp = cast<RankedTensorType>(getLogProbs().getType());
+  auto labels = cast<RankedTensorType>(getLabels().getType());
+  if (logp.getRank() != 2)
+    return emitOpError("log-probabilities must have rank 2, got ") << logp;
+  if (failed(verifyLabels(*this, logp, labels)))
+    return failure();
+  return verifyMask(*this, getMask(), logp, getType());
 }
 
 LogicalResult MseGradOp::verify() {
@@ -254,10 +358,48 @@ LogicalResult SoftmaxCrossEntropyGradOp::verify() {
   if (getType() != logits)
     return emitOpError("result type ")
            << getType() << " differs from the logits type " << logits;
-  if (labels.getRank() != 1 || labels.getDimSize(0) != logits.getDimSize(0))
-    return emitOpError("labels type ")
-           << labels << " does not match the rows of " << logits;
+  if (failed(verifyLabels(*this, logits, labels)))
+    return failure();
+  if (getWrtTargets() && !isa<FloatType>(labels.getElementType()))
+    return emitOpError("'wrt_targets' needs float targets, got ") << labels;
   return verifyMask(*this, getMask(), logits, g);
+}
+
+static LogicalResult verifyPairLossGrad(Operation *op, Value grad, Value pred,
+                                        Value mask) {
+  auto g = cast<RankedTensorType>(grad.getType());
+  auto p = cast<RankedTensorType>(pred.getType());
+  if (g.getElementType() != p.getElementType())
+    return op->emitOpError("adjoint element type ")
+           << g.getElementType() << " differs from " << p.getElementType();
+  return verifyMask(op, mask, p, g);
+}
+
+LogicalResult L1GradOp::verify() {
+  return verifyPairLossGrad(*this, getGrad(), getPred(), getMask());
+}
+LogicalResult HuberGradOp::verify() {
+  if (!(getDelta().convertToDouble() > 0))
+    return emitOpError("delta must be positive, got ")
+           << getDelta().convertToDouble();
+  return verifyPairLossGrad(*this, getGrad(), getPred(), getMask());
+}
+LogicalResult BceWithLogitsGradOp::verify() {
+  return verifyPairLossGrad(*this, getGrad(), getPred(), getMask());
+}
+
+LogicalResult NllGradOp::verify() {
+  auto g = cast<RankedTensorType>(getGrad().getType());
+  auto logp = cast<RankedTensorType>(getLogProbs().getType());
+  auto labels = cast<RankedTensorType>(getLabels().getType());
+  if (logp.getRank() != 2)
+    return emitOpError("log-probabilities must have rank 2, got ") << logp;
+  if (getType() != logp)
+    return emitOpError("result type ")
+           << getType() << " differs from the log-probabilities type " << logp;
+  if (failed(verifyLabels(*this, logp, labels)))
+    return failure();
+  return verifyMask(*this, getMask(), logp, g);
 }
 
 #define GET_OP_CLASSES

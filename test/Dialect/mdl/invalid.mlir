@@ -435,9 +435,26 @@ func.func @sce_labels_rank(%l: tensor<8x10xf32>, %y: tensor<8x1xi32>) -> tensor<
 
 // -----
 
+// Float targets (probabilities) must have the logits' type.
 func.func @sce_labels_float(%l: tensor<8x10xf32>, %y: tensor<8xf32>) -> tensor<f32> {
-  // expected-error @+1 {{'mdl.softmax_cross_entropy' op operand #1 must be ranked tensor of 32-bit signless integer values}}
+  // expected-error @+1 {{'mdl.softmax_cross_entropy' op targets type 'tensor<8xf32>' differs from the logits type 'tensor<8x10xf32>'}}
   %0 = mdl.softmax_cross_entropy %l, %y : tensor<8x10xf32>, tensor<8xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @sce_targets_elem(%l: tensor<8x10xf32>, %y: tensor<8x10xf64>) -> tensor<f32> {
+  // expected-error @+1 {{'mdl.softmax_cross_entropy' op targets type 'tensor<8x10xf64>' differs from the logits type 'tensor<8x10xf32>'}}
+  %0 = mdl.softmax_cross_entropy %l, %y : tensor<8x10xf32>, tensor<8x10xf64> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @sce_labels_i64(%l: tensor<8x10xf32>, %y: tensor<8xi64>) -> tensor<f32> {
+  // expected-error @+1 {{'mdl.softmax_cross_entropy' op operand #1 must be ranked tensor of 32-bit signless integer or 32-bit float or 64-bit float values}}
+  %0 = mdl.softmax_cross_entropy %l, %y : tensor<8x10xf32>, tensor<8xi64> -> tensor<f32>
   return %0 : tensor<f32>
 }
 
@@ -471,4 +488,240 @@ func.func @mse_grad_types(%g: tensor<f32>, %p: tensor<8x3xf32>, %t: tensor<8x4xf
   // expected-error @+1 {{'mdl.mse_grad' op failed to verify that all of {pred, target, result} have same type}}
   %0 = "mdl.mse_grad"(%g, %p, %t) : (tensor<f32>, tensor<8x3xf32>, tensor<8x4xf32>) -> tensor<8x3xf32>
   return %0 : tensor<8x3xf32>
+}
+
+//===----------------------------------------------------------------------===//
+// Ops of the common layers
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @unary_type(%a: tensor<8x3xf32>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{'mdl.exp' op requires the same type for all operands and results}}
+  %0 = "mdl.exp"(%a) : (tensor<8x3xf32>) -> tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @unary_int(%a: tensor<8xi32>) -> tensor<8xi32> {
+  // expected-error @+1 {{'mdl.log' op operand #0 must be ranked tensor of 32-bit float or 64-bit float values}}
+  %0 = "mdl.log"(%a) : (tensor<8xi32>) -> tensor<8xi32>
+  return %0 : tensor<8xi32>
+}
+
+// -----
+
+func.func @leaky_relu_no_slope(%a: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{'mdl.leaky_relu' op requires attribute 'negative_slope'}}
+  %0 = "mdl.leaky_relu"(%a) : (tensor<8xf32>) -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+func.func @clamp_no_bound(%a: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{'mdl.clamp' op needs a 'min' or a 'max' bound}}
+  %0 = mdl.clamp %a : tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+func.func @clamp_order(%a: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{'mdl.clamp' op 'min' (2.000000e+00) is greater than 'max' (1.000000e+00)}}
+  %0 = mdl.clamp %a min = 2.0 max = 1.0 : tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+func.func @gelu_grad_types(%a: tensor<8xf32>, %g: tensor<8xf64>) -> tensor<8xf32> {
+  // expected-error @+1 {{'mdl.gelu_grad' op failed to verify that all of {input, grad, result} have same type}}
+  %0 = "mdl.gelu_grad"(%a, %g) : (tensor<8xf32>, tensor<8xf64>) -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+func.func @pow_broadcast(%a: tensor<8x3xf32>, %b: tensor<4xf32>) -> tensor<8x3xf32> {
+  // expected-error @+1 {{'mdl.pow' op cannot broadcast 'tensor<8x3xf32>' and 'tensor<4xf32>'}}
+  %0 = mdl.pow %a, %b : tensor<8x3xf32>, tensor<4xf32> -> tensor<8x3xf32>
+  return %0 : tensor<8x3xf32>
+}
+
+// -----
+
+func.func @maximum_result(%a: tensor<8x3xf32>, %b: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'mdl.maximum' op result type 'tensor<3xf32>' is not the broadcast shape of 'tensor<8x3xf32>' and 'tensor<3xf32>'}}
+  %0 = mdl.maximum %a, %b : tensor<8x3xf32>, tensor<3xf32> -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @compare_elem(%a: tensor<8x3xf32>, %b: tensor<3xf64>) -> tensor<8x3xf32> {
+  // expected-error @+1 {{'mdl.greater' op element types differ: 'tensor<8x3xf32>', 'tensor<3xf64>' -> 'tensor<8x3xf32>'}}
+  %0 = mdl.greater %a, %b : tensor<8x3xf32>, tensor<3xf64> -> tensor<8x3xf32>
+  return %0 : tensor<8x3xf32>
+}
+
+// -----
+
+func.func @where_broadcast(%c: tensor<8x1xf32>, %a: tensor<3xf32>, %b: tensor<4xf32>) -> tensor<8x3xf32> {
+  // expected-error @+1 {{'mdl.where' op cannot broadcast 'tensor<8x1xf32>', 'tensor<3xf32>' and 'tensor<4xf32>'}}
+  %0 = mdl.where %c, %a, %b : tensor<8x1xf32>, tensor<3xf32>, tensor<4xf32> -> tensor<8x3xf32>
+  return %0 : tensor<8x3xf32>
+}
+
+// -----
+
+func.func @where_cond_shape(%c: tensor<2x8x3xf32>, %a: tensor<8x3xf32>) -> tensor<8x3xf32> {
+  // expected-error @+1 {{'mdl.where' op result type 'tensor<8x3xf32>' is not the broadcast shape of 'tensor<2x8x3xf32>', 'tensor<8x3xf32>' and 'tensor<8x3xf32>'}}
+  %0 = mdl.where %c, %a, %a : tensor<2x8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32> -> tensor<8x3xf32>
+  return %0 : tensor<8x3xf32>
+}
+
+// -----
+
+func.func @where_elem(%c: tensor<8x3xf64>, %a: tensor<8x3xf32>) -> tensor<8x3xf32> {
+  // expected-error @+1 {{'mdl.where' op element types differ}}
+  %0 = mdl.where %c, %a, %a : tensor<8x3xf64>, tensor<8x3xf32>, tensor<8x3xf32> -> tensor<8x3xf32>
+  return %0 : tensor<8x3xf32>
+}
+
+// -----
+
+func.func @max_axes(%a: tensor<8x3xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{'mdl.max' op axes must be sorted, unique and in [0, 2)}}
+  %0 = mdl.max %a axes = [1, 1] : tensor<8x3xf32> -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+func.func @logsumexp_result(%a: tensor<8x3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'mdl.logsumexp' op result type 'tensor<3xf32>' does not match the reduction of 'tensor<8x3xf32>'}}
+  %0 = mdl.logsumexp %a axes = [1] : tensor<8x3xf32> -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @variance_axes(%a: tensor<8x3xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{'mdl.variance' op axes must be sorted, unique and in [0, 2)}}
+  %0 = mdl.variance %a axes = [2] unbiased : tensor<8x3xf32> -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+func.func @softmax_axis(%a: tensor<8x3xf32>) -> tensor<8x3xf32> {
+  // expected-error @+1 {{'mdl.softmax' op axis 2 is out of range [0, 2)}}
+  %0 = mdl.softmax %a axis = 2 : tensor<8x3xf32>
+  return %0 : tensor<8x3xf32>
+}
+
+// -----
+
+func.func @log_softmax_axis(%a: tensor<8x3xf32>) -> tensor<8x3xf32> {
+  // expected-error @+1 {{'mdl.log_softmax' op axis -1 is out of range [0, 2)}}
+  %0 = mdl.log_softmax %a axis = -1 : tensor<8x3xf32>
+  return %0 : tensor<8x3xf32>
+}
+
+// -----
+
+func.func @l1_types(%p: tensor<8x3xf32>, %t: tensor<8x4xf32>) -> tensor<f32> {
+  // expected-error @+1 {{'mdl.l1' op prediction and target types differ: 'tensor<8x3xf32>' and 'tensor<8x4xf32>'}}
+  %0 = mdl.l1 %p, %t : tensor<8x3xf32>, tensor<8x4xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @huber_delta(%p: tensor<8x3xf32>) -> tensor<f32> {
+  // expected-error @+1 {{'mdl.huber' op delta must be positive, got 0.000000e+00}}
+  %0 = mdl.huber %p, %p delta = 0.0 : tensor<8x3xf32>, tensor<8x3xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @huber_grad_delta(%g: tensor<f32>, %p: tensor<8x3xf32>) -> tensor<8x3xf32> {
+  // expected-error @+1 {{'mdl.huber_grad' op delta must be positive, got -1.000000e+00}}
+  %0 = mdl.huber_grad %g, %p, %p delta = -1.0 : tensor<f32>, tensor<8x3xf32> -> tensor<8x3xf32>
+  return %0 : tensor<8x3xf32>
+}
+
+// -----
+
+func.func @bce_mask(%p: tensor<8x3xf32>, %m: tensor<3xf32>) -> tensor<f32> {
+  // expected-error @+1 {{'mdl.bce_with_logits' op mask type 'tensor<3xf32>' does not match the rows of 'tensor<8x3xf32>'}}
+  %0 = mdl.bce_with_logits %p, %p mask %m : tensor<8x3xf32>, tensor<8x3xf32>, tensor<3xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @bce_grad_elem(%g: tensor<f64>, %p: tensor<8x3xf32>) -> tensor<8x3xf32> {
+  // expected-error @+1 {{'mdl.bce_with_logits_grad' op adjoint element type 'f64' differs from 'f32'}}
+  %0 = mdl.bce_with_logits_grad %g, %p, %p : tensor<f64>, tensor<8x3xf32> -> tensor<8x3xf32>
+  return %0 : tensor<8x3xf32>
+}
+
+// -----
+
+func.func @l1_grad_types(%g: tensor<f32>, %p: tensor<8x3xf32>, %t: tensor<8x4xf32>) -> tensor<8x3xf32> {
+  // expected-error @+1 {{'mdl.l1_grad' op failed to verify that all of {pred, target, result} have same type}}
+  %0 = "mdl.l1_grad"(%g, %p, %t) : (tensor<f32>, tensor<8x3xf32>, tensor<8x4xf32>) -> tensor<8x3xf32>
+  return %0 : tensor<8x3xf32>
+}
+
+// -----
+
+func.func @nll_rank(%l: tensor<8xf32>, %y: tensor<8xi32>) -> tensor<f32> {
+  // expected-error @+1 {{'mdl.nll' op log-probabilities must have rank 2, got 'tensor<8xf32>'}}
+  %0 = mdl.nll %l, %y : tensor<8xf32>, tensor<8xi32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @nll_labels(%l: tensor<8x10xf32>, %y: tensor<4xi32>) -> tensor<f32> {
+  // expected-error @+1 {{'mdl.nll' op labels type 'tensor<4xi32>' does not match the rows of 'tensor<8x10xf32>'}}
+  %0 = mdl.nll %l, %y : tensor<8x10xf32>, tensor<4xi32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @nll_float_labels(%l: tensor<8x10xf32>) -> tensor<f32> {
+  // expected-error @+1 {{'mdl.nll' op operand #1 must be ranked tensor of 32-bit signless integer values}}
+  %0 = "mdl.nll"(%l, %l) : (tensor<8x10xf32>, tensor<8x10xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @nll_grad_result(%g: tensor<f32>, %l: tensor<8x10xf32>, %y: tensor<8xi32>) -> tensor<8x9xf32> {
+  // expected-error @+1 {{'mdl.nll_grad' op result type 'tensor<8x9xf32>' differs from the log-probabilities type 'tensor<8x10xf32>'}}
+  %0 = mdl.nll_grad %g, %l, %y : tensor<f32>, tensor<8x10xf32>, tensor<8xi32> -> tensor<8x9xf32>
+  return %0 : tensor<8x9xf32>
+}
+
+// -----
+
+func.func @sce_grad_wrt_labels(%g: tensor<f32>, %l: tensor<8x10xf32>, %y: tensor<8xi32>) -> tensor<8x10xf32> {
+  // expected-error @+1 {{'mdl.softmax_cross_entropy_grad' op 'wrt_targets' needs float targets, got 'tensor<8xi32>'}}
+  %0 = mdl.softmax_cross_entropy_grad %g, %l, %y wrt_targets : tensor<f32>, tensor<8x10xf32>, tensor<8xi32> -> tensor<8x10xf32>
+  return %0 : tensor<8x10xf32>
+}
+
+// -----
+
+func.func @sce_grad_targets(%g: tensor<f32>, %l: tensor<8x10xf32>, %t: tensor<8x9xf32>) -> tensor<8x10xf32> {
+  // expected-error @+1 {{'mdl.softmax_cross_entropy_grad' op targets type 'tensor<8x9xf32>' differs from the logits type 'tensor<8x10xf32>'}}
+  %0 = mdl.softmax_cross_entropy_grad %g, %l, %t : tensor<f32>, tensor<8x10xf32>, tensor<8x9xf32> -> tensor<8x10xf32>
+  return %0 : tensor<8x10xf32>
 }
