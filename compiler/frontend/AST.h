@@ -81,6 +81,8 @@ struct Expr {
   /// For sum/mean: the reduced axis of the operand that is the batch
   /// dimension B, or -1. The importer masks the padding rows of a partial
   /// batch out of such a reduction.
+  /// Also set for max/min/logsumexp/variance (the same rule) and for
+  /// softmax/log_softmax (their axis, when it is B).
   int64_t batchAxis = -1;
 
   explicit Expr(ExprKind k, SrcLoc l) : kind(k), loc(l) {}

@@ -8,8 +8,12 @@
 //  * every Expr has resolved = true, dtype and shape (B substituted);
 //  * number literals have shape [] and the model dtype; unary minus on a
 //    literal and arithmetic on two literals are folded into a Number;
-//  * every sum/mean Call has exactly one kwarg "axes" whose value is a List
-//    of integer Numbers, non-negative, sorted and unique;
+//  * every reduction Call (sum, mean, max, min, logsumexp, variance) has a
+//    first kwarg "axes" whose value is a List of integer Numbers,
+//    non-negative, sorted and unique (variance then has "unbiased");
+//    softmax/log_softmax have one kwarg "axis" (non-negative); every other
+//    numeric keyword of a builtin is a Number kwarg, defaults filled in
+//    (clamp: only the bounds that were written);
 //  * Model::output is non-null (a copy of the loss' first argument when it
 //    was not written, with outputIsDefault = true);
 //  * Dim::size of every B dim is the batch size; TrainConfig::batch is the
@@ -40,19 +44,145 @@ bool isFloat(DType t) { return t == DType::F32 || t == DType::F64; }
 /// from) the symbolic batch dimension B.
 using BatchFlags = std::vector<bool>;
 
+/// How a builtin is type-checked (and imported).
+enum class BuiltinKind {
+  Unary,     // float tensor -> same shape
+  Broadcast, // float tensors / literals -> NumPy broadcast shape
+  Reduce,    // axis / axes -> the reduced axes dropped
+  Softmax,   // along one axis (default -1) -> same shape
+  PairLoss,  // prediction, target of the same shape -> scalar
+  Nll,       // log-probabilities [N, C], labels i32 [N] -> scalar
+  Xent,      // logits [N, C], labels i32 [N] or probabilities [N, C]
+};
+
+/// Range of a numeric keyword argument.
+enum class KwRange { Finite, Positive, Flag };
+
+struct KwSpec {
+  const char *name;
+  double dflt; // NaN: optional without a default
+  KwRange range;
+};
+
+struct Builtin {
+  const char *name;
+  BuiltinKind kind;
+  size_t arity;
+  std::vector<KwSpec> kws; // numeric keywords (axis/axes are separate)
+  const char *argNames[2] = {"argument", "argument"}; // for diagnostics
+};
+
+const std::vector<Builtin> &builtins() {
+  using K = BuiltinKind;
+  using R = KwRange;
+  const double none = std::nan("");
+  auto unary = [](const char *n, std::vector<KwSpec> kws = {}) {
+    return Builtin{n, K::Unary, 1, std::move(kws)};
+  };
+  auto bcast = [](const char *n, size_t arity = 2) {
+    return Builtin{n, K::Broadcast, arity, {}};
+  };
+  auto reduce = [](const char *n, std::vector<KwSpec> kws = {}) {
+    return Builtin{n, K::Reduce, 1, std::move(kws)};
+  };
+  auto loss = [](const char *n, K kind, const char *a0, const char *a1,
+                 std::vector<KwSpec> kws = {}) {
+    return Builtin{n, kind, 2, std::move(kws), {a0, a1}};
+  };
+  static const std::vector<Builtin> table = {
+      unary("relu"),
+      unary("sigmoid"),
+      unary("tanh"),
+      unary("exp"),
+      unary("log"),
+      unary("log1p"),
+      unary("sqrt"),
+      unary("rsqrt"),
+      unary("abs"),
+      unary("reciprocal"),
+      unary("sin"),
+      unary("cos"),
+      unary("softplus"),
+      unary("silu"),
+      unary("leaky_relu", {{"negative_slope", 0.01, R::Finite}}),
+      unary("elu", {{"alpha", 1.0, R::Finite}}),
+      unary("gelu", {{"approximate", 0, R::Flag}}),
+      unary("clamp", {{"min", none, R::Finite}, {"max", none, R::Finite}}),
+      bcast("pow"),
+      bcast("minimum"),
+      bcast("maximum"),
+      bcast("greater"),
+      bcast("greater_equal"),
+      bcast("less"),
+      bcast("less_equal"),
+      bcast("equal"),
+      bcast("not_equal"),
+      bcast("where", 3),
+      reduce("sum"),
+      reduce("mean"),
+      reduce("max"),
+      reduce("min"),
+      reduce("logsumexp"),
+      reduce("variance", {{"unbiased", 0, R::Flag}}),
+      Builtin{"softmax", K::Softmax, 1, {}},
+      Builtin{"log_softmax", K::Softmax, 1, {}},
+      loss("mse", K::PairLoss, "prediction", "target"),
+      loss("l1", K::PairLoss, "prediction", "target"),
+      loss("huber", K::PairLoss, "prediction", "target",
+           {{"delta", 1.0, R::Positive}}),
+      loss("bce_with_logits", K::PairLoss, "logits", "targets"),
+      loss("nll", K::Nll, "log-probabilities", "labels"),
+      loss("softmax_cross_entropy", K::Xent, "logits", "labels"),
+  };
+  return table;
+}
+
+const Builtin *findBuiltin(const std::string &name) {
+  for (const Builtin &b : builtins())
+    if (name == b.name)
+      return &b;
+  return nullptr;
+}
+
 const std::vector<std::string> &builtinNames() {
-  static const std::vector<std::string> names = {
-      "relu", "sigmoid", "tanh", "sum", "mean", "mse", "softmax_cross_entropy"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const Builtin &b : builtins())
+      n.push_back(b.name);
+    return n;
+  }();
   return names;
 }
 
-bool isBuiltin(const std::string &name) {
-  const auto &names = builtinNames();
-  return std::find(names.begin(), names.end(), name) != names.end();
+bool isBuiltin(const std::string &name) { return findBuiltin(name) != nullptr; }
+
+bool isLoss(const Builtin &b) {
+  return b.kind == BuiltinKind::PairLoss || b.kind == BuiltinKind::Nll ||
+         b.kind == BuiltinKind::Xent;
 }
 
-size_t builtinArity(const std::string &name) {
-  return (name == "mse" || name == "softmax_cross_entropy") ? 2 : 1;
+/// "'a'", "'a' or 'b'", "'a', 'b' or 'c'".
+std::string quotedList(const std::vector<std::string> &names) {
+  std::string s;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i)
+      s += i + 1 == names.size() ? " or " : ", ";
+    s += "'" + names[i] + "'";
+  }
+  return s;
+}
+
+/// The loss functions, for diagnostics: "mse, l1, ... or
+/// softmax_cross_entropy".
+std::string lossNames() {
+  std::vector<std::string> names;
+  for (const Builtin &b : builtins())
+    if (isLoss(b))
+      names.push_back(b.name);
+  std::string s;
+  for (size_t i = 0; i < names.size(); ++i)
+    s += (i ? (i + 1 == names.size() ? " or " : ", ") : "") + names[i];
+  return s;
 }
 
 struct InitInfo {
@@ -141,7 +271,21 @@ private:
   bool checkMatmul(Expr &e, const BatchFlags &lf, const BatchFlags &rf,
                    BatchFlags &flags);
   bool checkCall(Expr &e, BatchFlags &flags);
-  bool checkReduction(Expr &e, const BatchFlags &argFlags, BatchFlags &flags);
+  bool checkReduction(Expr &e, const KwArg *axisKw, const BatchFlags &argFlags,
+                      BatchFlags &flags, std::vector<KwArg> &canon);
+  bool checkSoftmax(Expr &e, const KwArg *axisKw, const BatchFlags &argFlags,
+                    BatchFlags &flags, std::vector<KwArg> &canon);
+  bool checkBroadcastCall(Expr &e, const std::vector<BatchFlags> &argFlags,
+                          BatchFlags &flags);
+  bool checkLabelsLoss(Expr &e, const Builtin &fn,
+                       const std::vector<BatchFlags> &argFlags);
+  /// NumPy broadcast of (ls, lf) with (rs, rf) into (shape, flags); on
+  /// failure returns false and sets `err` to the reason suffix.
+  bool broadcast(const std::vector<int64_t> &ls, const BatchFlags &lf,
+                 const std::vector<int64_t> &rs, const BatchFlags &rf,
+                 std::vector<int64_t> &shape, BatchFlags &flags,
+                 std::string &err);
+  KwArg numberKwarg(const std::string &name, double v, SrcLoc loc);
   bool requireFloat(const Expr &arg, const std::string &what);
   bool checkResultSize(const Expr &e);
   void setLiteralType(Expr &e) {
@@ -355,11 +499,25 @@ void ModelSema::run() {
     stmts.push_back({Stmt::Output, 0, m.output->loc});
   if (m.loss)
     stmts.push_back({Stmt::Loss, 0, m.lossLoc});
-  std::stable_sort(stmts.begin(), stmts.end(),
-                   [](const Stmt &a, const Stmt &b) {
-                     return a.loc.line != b.loc.line ? a.loc.line < b.loc.line
-                                                     : a.loc.col < b.loc.col;
-                   });
+  // A stable sort by location (std::stable_sort uses the deprecated
+  // std::get_temporary_buffer): ties keep their insertion order.
+  std::vector<size_t> order(stmts.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t i, size_t j) {
+    const SrcLoc &a = stmts[i].loc, &b = stmts[j].loc;
+    if (a.line != b.line)
+      return a.line < b.line;
+    if (a.col != b.col)
+      return a.col < b.col;
+    return i < j;
+  });
+  {
+    std::vector<Stmt> sorted;
+    for (size_t i : order)
+      sorted.push_back(stmts[i]);
+    stmts = std::move(sorted);
+  }
 
   // Which statement owns each name (the first definition wins).
   std::vector<bool> paramOwns(m.params.size()), letOwns(m.lets.size());
@@ -422,10 +580,11 @@ void ModelSema::run() {
     }
     case Stmt::Loss: {
       Expr &loss = *m.loss;
-      if (loss.kind != ExprKind::Call ||
-          (loss.name != "mse" && loss.name != "softmax_cross_entropy")) {
-        diags.error(loss.loc,
-                    "loss must be a call to 'mse' or 'softmax_cross_entropy'");
+      const Builtin *fn =
+          loss.kind == ExprKind::Call ? findBuiltin(loss.name) : nullptr;
+      if (!fn || !isLoss(*fn)) {
+        diags.error(loss.loc, "loss must be a call to a loss function (" +
+                                  lossNames() + ")");
         break;
       }
       BatchFlags flags;
@@ -451,13 +610,17 @@ void ModelSema::run() {
       checkOutput(*m.output, flags, true);
     }
   } else if (m.output && m.output->resolved && lossOk &&
-             m.loss->name == "softmax_cross_entropy" && !m.loss->args.empty() &&
+             (m.loss->name == "softmax_cross_entropy" ||
+              m.loss->name == "nll") &&
+             m.loss->args.size() == 2 && m.loss->args[1]->dtype == DType::I32 &&
              m.output->shape != m.loss->args[0]->shape) {
     // Trainers score a classifier by the argmax of its output over the
     // classes the labels index: the output must have the logits' shape.
+    bool nll = m.loss->name == "nll";
     diags.error(m.output->loc,
-                "the output of a softmax_cross_entropy model must have the "
-                "shape of its logits " +
+                "the output of " + std::string(nll ? "an " : "a ") +
+                    m.loss->name + " model must have the shape of its " +
+                    (nll ? "log-probabilities " : "logits ") +
                     typeStr(*m.loss->args[0]) + ", got " + typeStr(*m.output));
   }
 }
@@ -545,7 +708,7 @@ bool ModelSema::checkIdent(Expr &e, BatchFlags &flags, bool labelsArg) {
   if (b.dtype == DType::I32 && !labelsArg) {
     diags.error(e.loc, "integer tensor '" + e.name +
                            "' can only be used as the labels argument of "
-                           "softmax_cross_entropy");
+                           "softmax_cross_entropy or nll");
     return false;
   }
   e.dtype = b.dtype;
@@ -643,42 +806,48 @@ bool ModelSema::checkBinary(Expr &e, BatchFlags &flags) {
                            " " + typeStr(r));
     return false;
   }
-  // NumPy broadcasting, aligned at the trailing dimension. The batch
-  // dimension B may only meet itself or a fixed dimension of size 1, so that
-  // the model stays valid for every batch size.
-  size_t rank = std::max(l.shape.size(), r.shape.size());
-  std::vector<int64_t> shape(rank);
-  flags.assign(rank, false);
-  std::string batchErr;
-  bool sizesOk = true;
-  for (size_t i = 0; i < rank && sizesOk; ++i) {
-    size_t lo = rank - l.shape.size(), ro = rank - r.shape.size();
-    bool hasL = i >= lo, hasR = i >= ro;
-    int64_t a = hasL ? l.shape[i - lo] : 1;
-    int64_t b = hasR ? r.shape[i - ro] : 1;
-    bool fa = hasL && i - lo < lf.size() && lf[i - lo];
-    bool fb = hasR && i - ro < rf.size() && rf[i - ro];
-    if (a != b && a != 1 && b != 1) {
-      sizesOk = false;
-      break;
-    }
-    if (fa != fb && (fa ? b : a) != 1 && batchErr.empty())
-      batchErr = " (the batch dimension B = " + std::to_string(batch) +
-                 " cannot be combined with a fixed dimension of size " +
-                 std::to_string(fa ? b : a) + ")";
-    // The batch dimension wins over a fixed 1 (it may be 1 itself).
-    shape[i] = fa ? a : fb ? b : (a == 1 ? b : a);
-    flags[i] = fa || fb;
-  }
-  if (!sizesOk || !batchErr.empty()) {
-    diags.error(e.loc, "cannot broadcast " + typeStr(l) + " and " + typeStr(r) +
-                           batchErr);
+  std::vector<int64_t> shape;
+  std::string err;
+  if (!broadcast(l.shape, lf, r.shape, rf, shape, flags, err)) {
+    diags.error(e.loc,
+                "cannot broadcast " + typeStr(l) + " and " + typeStr(r) + err);
     return false;
   }
   e.dtype = l.dtype;
   e.shape = std::move(shape);
   e.resolved = true;
   return checkResultSize(e);
+}
+
+bool ModelSema::broadcast(const std::vector<int64_t> &ls, const BatchFlags &lf,
+                          const std::vector<int64_t> &rs, const BatchFlags &rf,
+                          std::vector<int64_t> &shape, BatchFlags &flags,
+                          std::string &err) {
+  // NumPy broadcasting, aligned at the trailing dimension. The batch
+  // dimension B may only meet itself or a fixed dimension of size 1, so that
+  // the model stays valid for every batch size.
+  size_t rank = std::max(ls.size(), rs.size());
+  shape.assign(rank, 0);
+  flags.assign(rank, false);
+  err.clear();
+  for (size_t i = 0; i < rank; ++i) {
+    size_t lo = rank - ls.size(), ro = rank - rs.size();
+    bool hasL = i >= lo, hasR = i >= ro;
+    int64_t a = hasL ? ls[i - lo] : 1;
+    int64_t b = hasR ? rs[i - ro] : 1;
+    bool fa = hasL && i - lo < lf.size() && lf[i - lo];
+    bool fb = hasR && i - ro < rf.size() && rf[i - ro];
+    if (a != b && a != 1 && b != 1)
+      return false;
+    if (fa != fb && (fa ? b : a) != 1 && err.empty())
+      err = " (the batch dimension B = " + std::to_string(batch) +
+            " cannot be combined with a fixed dimension of size " +
+            std::to_string(fa ? b : a) + ")";
+    // The batch dimension wins over a fixed 1 (it may be 1 itself).
+    shape[i] = fa ? a : fb ? b : (a == 1 ? b : a);
+    flags[i] = fa || fb;
+  }
+  return err.empty();
 }
 
 bool ModelSema::checkMatmul(Expr &e, const BatchFlags &lf, const BatchFlags &rf,
@@ -719,130 +888,6 @@ bool ModelSema::checkMatmul(Expr &e, const BatchFlags &lf, const BatchFlags &rf,
   return checkResultSize(e);
 }
 
-bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
-  if (!isBuiltin(e.name)) {
-    if (scope.count(e.name))
-      diags.error(e.loc, "'" + e.name + "' is not a function");
-    else
-      diags.error(e.loc, "unknown function '" + abbreviate(e.name) + "'" +
-                             didYouMean(e.name, builtinNames()));
-    return false;
-  }
-  size_t arity = builtinArity(e.name);
-  if (e.args.size() != arity) {
-    diags.error(e.loc, "'" + e.name + "' expects " + std::to_string(arity) +
-                           (arity == 1 ? " argument" : " arguments") +
-                           ", got " + std::to_string(e.args.size()));
-    return false;
-  }
-  for (const ExprPtr &a : e.args)
-    if (!a)
-      return false;
-
-  // Keyword arguments: only sum/mean take any (axis or axes).
-  bool isReduction = e.name == "sum" || e.name == "mean";
-  std::map<std::string, SrcLoc> seen;
-  for (const KwArg &kw : e.kwargs) {
-    if (!isReduction || (kw.name != "axis" && kw.name != "axes")) {
-      std::string msg = "unknown keyword argument '" + abbreviate(kw.name) +
-                        "' for '" + e.name + "'";
-      if (isReduction) {
-        std::string hint = didYouMean(kw.name, {"axis", "axes"});
-        msg += hint.empty() ? "; expected 'axis' or 'axes'" : hint;
-      }
-      diags.error(kw.loc, msg);
-      return false;
-    }
-    auto prev = seen.find(kw.name);
-    if (prev != seen.end()) {
-      diags.error(kw.loc, "duplicate keyword argument '" + kw.name + "'");
-      diags.note(prev->second, "previous value of '" + kw.name + "' is here");
-      return false;
-    }
-    seen[kw.name] = kw.loc;
-    if (!kw.value)
-      return false;
-  }
-  if (seen.size() > 1) {
-    diags.error(e.kwargs[1].loc, "cannot specify both 'axis' and 'axes'");
-    return false;
-  }
-
-  std::vector<BatchFlags> argFlags(e.args.size());
-  bool ok = true;
-  for (size_t i = 0; i < e.args.size(); ++i) {
-    bool labels = e.name == "softmax_cross_entropy" && i == 1;
-    ok = check(*e.args[i], argFlags[i], labels) && ok;
-  }
-  if (!ok)
-    return false;
-
-  Expr &x = *e.args[0];
-  if (e.name == "relu" || e.name == "sigmoid" || e.name == "tanh") {
-    if (!requireFloat(x, "argument of '" + e.name + "'"))
-      return false;
-    e.dtype = x.dtype;
-    e.shape = x.shape;
-    flags = argFlags[0];
-    e.resolved = true;
-    return true;
-  }
-  if (isReduction) {
-    if (!requireFloat(x, "argument of '" + e.name + "'"))
-      return false;
-    return checkReduction(e, argFlags[0], flags);
-  }
-  if (e.name == "mse") {
-    Expr &y = *e.args[1];
-    if (!requireFloat(x, "prediction of 'mse'") ||
-        !requireFloat(y, "target of 'mse'"))
-      return false;
-    if (x.shape != y.shape || x.dtype != y.dtype) {
-      diags.error(e.loc, "arguments of 'mse' must have the same shape, got " +
-                             typeStr(x) + " and " + typeStr(y));
-      return false;
-    }
-    if (argFlags[0] != argFlags[1]) {
-      diags.error(e.loc, "arguments of 'mse' must have the same shape, got " +
-                             typeStr(x) + " and " + typeStr(y) +
-                             " (the batch dimension B is not in the same "
-                             "place)");
-      return false;
-    }
-    e.dtype = x.dtype;
-    e.shape.clear();
-    e.resolved = true;
-    return true;
-  }
-  // softmax_cross_entropy(logits [N, C], labels i32 [N])
-  Expr &labels = *e.args[1];
-  if (!isFloat(x.dtype) || x.shape.size() != 2) {
-    diags.error(x.loc, "logits of 'softmax_cross_entropy' must be a "
-                       "floating-point tensor of rank 2 [N, C], got " +
-                           typeStr(x));
-    return false;
-  }
-  if (labels.dtype != DType::I32 || labels.shape.size() != 1) {
-    diags.error(labels.loc, "labels of 'softmax_cross_entropy' must be an "
-                            "i32 tensor of rank 1 [N], got " +
-                                typeStr(labels));
-    return false;
-  }
-  bool lb = argFlags[0].size() == 2 && argFlags[0][0];
-  bool yb = argFlags[1].size() == 1 && argFlags[1][0];
-  if (x.shape[0] != labels.shape[0] || lb != yb) {
-    diags.error(e.loc, "logits " + typeStr(x) + " and labels " +
-                           typeStr(labels) +
-                           " of 'softmax_cross_entropy' have different "
-                           "first dimensions");
-    return false;
-  }
-  e.dtype = x.dtype;
-  e.shape.clear();
-  e.resolved = true;
-  return true;
-}
-
 /// Value of an integer literal, possibly negated (`-1`), or nullopt.
 std::optional<double> constInt(const Expr &e) {
   if (e.kind == ExprKind::Number && e.isInteger)
@@ -856,17 +901,365 @@ std::optional<double> constInt(const Expr &e) {
   return std::nullopt;
 }
 
-bool ModelSema::checkReduction(Expr &e, const BatchFlags &argFlags,
-                               BatchFlags &flags) {
+/// Value of a number literal, possibly negated (`-0.5`), or nullopt.
+std::optional<double> constNumber(const Expr &e) {
+  if (e.kind == ExprKind::Number)
+    return e.number;
+  if (e.kind == ExprKind::Unary && e.op == "-" && e.args.size() == 1 &&
+      e.args[0]) {
+    std::optional<double> v = constNumber(*e.args[0]);
+    if (v)
+      return -*v;
+  }
+  return std::nullopt;
+}
+
+KwArg ModelSema::numberKwarg(const std::string &name, double v, SrcLoc loc) {
+  auto n = std::make_unique<Expr>(ExprKind::Number, loc);
+  n->number = v;
+  n->isInteger = v == std::floor(v) && std::fabs(v) < 9007199254740992.0;
+  setLiteralType(*n);
+  KwArg k;
+  k.name = name;
+  k.loc = loc;
+  k.value = std::move(n);
+  return k;
+}
+
+bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
+  const Builtin *fn = findBuiltin(e.name);
+  if (!fn) {
+    if (scope.count(e.name))
+      diags.error(e.loc, "'" + e.name + "' is not a function");
+    else
+      diags.error(e.loc, "unknown function '" + abbreviate(e.name) + "'" +
+                             didYouMean(e.name, builtinNames()));
+    return false;
+  }
+  size_t arity = fn->arity;
+  if (e.args.size() != arity) {
+    diags.error(e.loc, "'" + e.name + "' expects " + std::to_string(arity) +
+                           (arity == 1 ? " argument" : " arguments") +
+                           ", got " + std::to_string(e.args.size()));
+    return false;
+  }
+  for (const ExprPtr &a : e.args)
+    if (!a)
+      return false;
+
+  // Keyword arguments: axis/axes for reductions, axis for softmax, and the
+  // numeric keywords of the builtin's table entry.
+  bool isReduction = fn->kind == BuiltinKind::Reduce;
+  std::vector<std::string> allowed;
+  if (isReduction)
+    allowed = {"axis", "axes"};
+  if (fn->kind == BuiltinKind::Softmax)
+    allowed = {"axis"};
+  for (const KwSpec &k : fn->kws)
+    allowed.push_back(k.name);
+  std::map<std::string, SrcLoc> seen;
+  const KwArg *axisKw = nullptr;
+  std::map<std::string, const KwArg *> given;
+  for (const KwArg &kw : e.kwargs) {
+    if (std::find(allowed.begin(), allowed.end(), kw.name) == allowed.end()) {
+      std::string msg = "unknown keyword argument '" + abbreviate(kw.name) +
+                        "' for '" + e.name + "'";
+      if (!allowed.empty()) {
+        std::string hint = didYouMean(kw.name, allowed);
+        msg += hint.empty() ? "; expected " + quotedList(allowed) : hint;
+      }
+      diags.error(kw.loc, msg);
+      return false;
+    }
+    auto prev = seen.find(kw.name);
+    if (prev != seen.end()) {
+      diags.error(kw.loc, "duplicate keyword argument '" + kw.name + "'");
+      diags.note(prev->second, "previous value of '" + kw.name + "' is here");
+      return false;
+    }
+    if (isReduction && axisKw && (kw.name == "axis" || kw.name == "axes")) {
+      diags.error(kw.loc, "cannot specify both 'axis' and 'axes'");
+      return false;
+    }
+    seen[kw.name] = kw.loc;
+    if (!kw.value)
+      return false;
+    if (kw.name == "axis" || kw.name == "axes")
+      axisKw = &kw;
+    else
+      given[kw.name] = &kw;
+  }
+
+  std::vector<BatchFlags> argFlags(e.args.size());
+  bool ok = true;
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    bool labels =
+        (fn->kind == BuiltinKind::Xent || fn->kind == BuiltinKind::Nll) &&
+        i == 1;
+    ok = check(*e.args[i], argFlags[i], labels) && ok;
+  }
+  if (!ok)
+    return false;
+
+  // Numeric keywords: literal values in range; defaults filled in.
+  std::vector<KwArg> canon;
+  for (const KwSpec &k : fn->kws) {
+    auto it = given.find(k.name);
+    if (it == given.end()) {
+      if (!std::isnan(k.dflt))
+        canon.push_back(numberKwarg(k.name, k.dflt, e.loc));
+      continue;
+    }
+    const Expr &v = *it->second->value;
+    std::optional<double> n = constNumber(v);
+    if (!n || !std::isfinite(*n)) {
+      diags.error(v.loc, "'" + std::string(k.name) + "' must be a number");
+      return false;
+    }
+    if (k.range == KwRange::Flag && *n != 0 && *n != 1) {
+      diags.error(v.loc, "'" + std::string(k.name) + "' must be 0 or 1, got " +
+                             formatNumber(*n));
+      return false;
+    }
+    if (k.range == KwRange::Positive && !(*n > 0)) {
+      diags.error(v.loc, "'" + std::string(k.name) +
+                             "' must be positive, got " + formatNumber(*n));
+      return false;
+    }
+    canon.push_back(numberKwarg(k.name, *n, it->second->loc));
+  }
+  if (e.name == "clamp") {
+    const KwArg *lo = nullptr, *hi = nullptr;
+    for (const KwArg &k : canon)
+      (k.name == "min" ? lo : hi) = &k;
+    if (!lo && !hi) {
+      diags.error(e.loc, "'clamp' needs a 'min' or a 'max' keyword argument");
+      return false;
+    }
+    if (lo && hi && lo->value->number > hi->value->number) {
+      diags.error(hi->loc, "'min' (" + formatNumber(lo->value->number) +
+                               ") must not be greater than 'max' (" +
+                               formatNumber(hi->value->number) + ")");
+      return false;
+    }
+  }
+
+  Expr &x = *e.args[0];
+  bool done = false;
+  switch (fn->kind) {
+  case BuiltinKind::Unary:
+    if (!requireFloat(x, "argument of '" + e.name + "'"))
+      return false;
+    e.dtype = x.dtype;
+    e.shape = x.shape;
+    flags = argFlags[0];
+    e.resolved = true;
+    done = true;
+    break;
+  case BuiltinKind::Broadcast:
+    done = checkBroadcastCall(e, argFlags, flags);
+    break;
+  case BuiltinKind::Reduce: {
+    if (!requireFloat(x, "argument of '" + e.name + "'"))
+      return false;
+    std::vector<KwArg> axes;
+    done = checkReduction(e, axisKw, argFlags[0], flags, axes);
+    for (KwArg &k : canon)
+      axes.push_back(std::move(k));
+    canon = std::move(axes);
+    break;
+  }
+  case BuiltinKind::Softmax:
+    if (!requireFloat(x, "argument of '" + e.name + "'"))
+      return false;
+    done = checkSoftmax(e, axisKw, argFlags[0], flags, canon);
+    break;
+  case BuiltinKind::PairLoss: {
+    Expr &y = *e.args[1];
+    std::string p0 = fn->argNames[0], p1 = fn->argNames[1];
+    if (!requireFloat(x, p0 + " of '" + e.name + "'") ||
+        !requireFloat(y, p1 + " of '" + e.name + "'"))
+      return false;
+    if (x.shape != y.shape || x.dtype != y.dtype) {
+      diags.error(e.loc, "arguments of '" + e.name +
+                             "' must have the same shape, got " + typeStr(x) +
+                             " and " + typeStr(y));
+      return false;
+    }
+    if (argFlags[0] != argFlags[1]) {
+      diags.error(e.loc, "arguments of '" + e.name +
+                             "' must have the same shape, got " + typeStr(x) +
+                             " and " + typeStr(y) +
+                             " (the batch dimension B is not in the same "
+                             "place)");
+      return false;
+    }
+    e.dtype = x.dtype;
+    e.shape.clear();
+    e.resolved = true;
+    done = true;
+    break;
+  }
+  case BuiltinKind::Nll:
+  case BuiltinKind::Xent:
+    done = checkLabelsLoss(e, *fn, argFlags);
+    break;
+  }
+  if (!done)
+    return false;
+  e.kwargs = std::move(canon);
+  return true;
+}
+
+bool ModelSema::checkBroadcastCall(Expr &e,
+                                   const std::vector<BatchFlags> &argFlags,
+                                   BatchFlags &flags) {
+  static const char *whereArgs[] = {"condition", "second argument",
+                                    "third argument"};
+  const Expr *tensor = nullptr;
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    Expr &a = *e.args[i];
+    if (a.kind == ExprKind::Number)
+      continue;
+    std::string what = e.name == "where"
+                           ? std::string(whereArgs[i]) + " of 'where'"
+                           : "argument of '" + e.name + "'";
+    if (!requireFloat(a, what))
+      return false;
+    if (tensor && tensor->dtype != a.dtype) {
+      diags.error(e.loc, "mismatched element types in '" + e.name +
+                             "': " + typeStr(*tensor) + " and " + typeStr(a));
+      return false;
+    }
+    if (!tensor)
+      tensor = &a;
+  }
+  std::vector<int64_t> shape = e.args[0]->shape;
+  flags = argFlags[0];
+  for (size_t i = 1; i < e.args.size(); ++i) {
+    const Expr &a = *e.args[i];
+    std::vector<int64_t> out;
+    BatchFlags outFlags;
+    std::string err;
+    if (!broadcast(shape, flags, a.shape, argFlags[i], out, outFlags, err)) {
+      DType t = tensor ? tensor->dtype : modelDType;
+      diags.error(e.loc, "cannot broadcast the arguments of '" + e.name +
+                             "': " + formatType(t, shape) + " and " +
+                             typeStr(a) + err);
+      return false;
+    }
+    shape = std::move(out);
+    flags = std::move(outFlags);
+  }
+  e.dtype = tensor ? tensor->dtype : modelDType;
+  e.shape = std::move(shape);
+  e.resolved = true;
+  return checkResultSize(e);
+}
+
+bool ModelSema::checkLabelsLoss(Expr &e, const Builtin &fn,
+                                const std::vector<BatchFlags> &argFlags) {
+  // nll(log_probs [N, C], labels i32 [N]);
+  // softmax_cross_entropy(logits [N, C], labels i32 [N] or probs [N, C]).
+  Expr &x = *e.args[0];
+  Expr &labels = *e.args[1];
+  std::string what = fn.argNames[0];
+  if (!isFloat(x.dtype) || x.shape.size() != 2) {
+    diags.error(x.loc, what + " of '" + e.name +
+                           "' must be a floating-point tensor of rank 2 [N, "
+                           "C], got " +
+                           typeStr(x));
+    return false;
+  }
+  bool soft = fn.kind == BuiltinKind::Xent && isFloat(labels.dtype);
+  if (soft) {
+    if (labels.shape != x.shape || labels.dtype != x.dtype) {
+      diags.error(labels.loc, "probability targets of '" + e.name +
+                                  "' must have the shape of the logits " +
+                                  typeStr(x) + ", got " + typeStr(labels));
+      return false;
+    }
+    if (argFlags[0] != argFlags[1]) {
+      diags.error(e.loc, "probability targets of '" + e.name +
+                             "' must have the shape of the logits " +
+                             typeStr(x) + ", got " + typeStr(labels) +
+                             " (the batch dimension B is not in the same "
+                             "place)");
+      return false;
+    }
+  } else if (labels.dtype != DType::I32 || labels.shape.size() != 1) {
+    diags.error(labels.loc, "labels of '" + e.name +
+                                "' must be an i32 tensor of rank 1 [N], got " +
+                                typeStr(labels));
+    return false;
+  } else {
+    bool lb = argFlags[0].size() == 2 && argFlags[0][0];
+    bool yb = argFlags[1].size() == 1 && argFlags[1][0];
+    if (x.shape[0] != labels.shape[0] || lb != yb) {
+      diags.error(e.loc, what + " " + typeStr(x) + " and labels " +
+                             typeStr(labels) + " of '" + e.name +
+                             "' have different first dimensions");
+      return false;
+    }
+  }
+  e.dtype = x.dtype;
+  e.shape.clear();
+  e.resolved = true;
+  return true;
+}
+
+bool ModelSema::checkSoftmax(Expr &e, const KwArg *axisKw,
+                             const BatchFlags &argFlags, BatchFlags &flags,
+                             std::vector<KwArg> &canon) {
+  Expr &x = *e.args[0];
+  const int64_t rank = static_cast<int64_t>(x.shape.size());
+  if (rank == 0) {
+    diags.error(x.loc, "argument of '" + e.name +
+                           "' must have rank >= 1, got " + typeStr(x));
+    return false;
+  }
+  double v = -1;
+  SrcLoc loc = e.loc;
+  if (axisKw) {
+    std::optional<double> a = constInt(*axisKw->value);
+    if (!a) {
+      diags.error(axisKw->value->loc, "'axis' must be an integer literal");
+      return false;
+    }
+    v = *a;
+    loc = axisKw->loc;
+    if (v < static_cast<double>(-rank) || v >= static_cast<double>(rank)) {
+      diags.error(axisKw->value->loc,
+                  "axis " + formatNumber(v) + " is out of range for " +
+                      typeStr(x) + " (rank " + std::to_string(rank) + ")");
+      return false;
+    }
+  }
+  int64_t axis = static_cast<int64_t>(v);
+  if (axis < 0)
+    axis += rank;
+  e.batchAxis =
+      static_cast<size_t>(axis) < argFlags.size() && argFlags[axis] ? axis : -1;
+  canon.insert(canon.begin(), numberKwarg("axis", double(axis), loc));
+  e.dtype = x.dtype;
+  e.shape = x.shape;
+  flags = argFlags;
+  e.resolved = true;
+  return true;
+}
+
+bool ModelSema::checkReduction(Expr &e, const KwArg *axisKw,
+                               const BatchFlags &argFlags, BatchFlags &flags,
+                               std::vector<KwArg> &canon) {
   Expr &x = *e.args[0];
   const int64_t rank = static_cast<int64_t>(x.shape.size());
   std::vector<int64_t> axes;
   SrcLoc kwLoc = e.loc;
-  if (e.kwargs.empty()) {
+  if (!axisKw) {
     for (int64_t i = 0; i < rank; ++i)
       axes.push_back(i);
   } else {
-    KwArg &kw = e.kwargs[0];
+    const KwArg &kw = *axisKw;
     kwLoc = kw.loc;
     std::vector<const Expr *> elems;
     if (kw.name == "axis") {
@@ -924,7 +1317,7 @@ bool ModelSema::checkReduction(Expr &e, const BatchFlags &argFlags,
     if (static_cast<size_t>(ax) < argFlags.size() && argFlags[ax])
       e.batchAxis = ax;
 
-  // Canonical form: exactly one kwarg `axes` = [sorted non-negative ints].
+  // Canonical form: the kwarg `axes` = [sorted non-negative ints] first.
   auto list = std::make_unique<Expr>(ExprKind::List, kwLoc);
   for (int64_t ax : axes) {
     auto n = std::make_unique<Expr>(ExprKind::Number, kwLoc);
@@ -936,12 +1329,11 @@ bool ModelSema::checkReduction(Expr &e, const BatchFlags &argFlags,
   list->dtype = modelDType;
   list->shape = {static_cast<int64_t>(axes.size())};
   list->resolved = true;
-  KwArg canon;
-  canon.name = "axes";
-  canon.loc = kwLoc;
-  canon.value = std::move(list);
-  e.kwargs.clear();
-  e.kwargs.push_back(std::move(canon));
+  KwArg axesKw;
+  axesKw.name = "axes";
+  axesKw.loc = kwLoc;
+  axesKw.value = std::move(list);
+  canon.push_back(std::move(axesKw));
 
   e.dtype = x.dtype;
   e.shape.clear();

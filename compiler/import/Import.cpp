@@ -10,6 +10,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace adjoint;
 
@@ -60,6 +62,12 @@ private:
                             bool withMask);
   Value lower(const ast::Expr &e);
   Value lowerCall(const ast::Expr &e);
+  Value lowerUnaryCall(const ast::Expr &e, Value x);
+  Value lowerBroadcastCall(const ast::Expr &e, RankedTensorType t,
+                           ArrayRef<Value> args);
+  SmallVector<int64_t> reductionAxes(const ast::Expr &e);
+  Value maskedVariance(const ast::Expr &e, Value x, ArrayRef<int64_t> axes,
+                       bool unbiased);
   Value constant(const ast::Expr &e);
   Value constantScalar(Type elem, double v, Location l);
 
@@ -203,6 +211,127 @@ Value Importer::lower(const ast::Expr &e) {
   return nullptr;
 }
 
+/// Elementwise builtins without keywords; null for other names.
+Value Importer::lowerUnaryCall(const ast::Expr &e, Value x) {
+  Location l = loc(e.loc);
+  const std::string &f = e.name;
+  if (f == "relu")
+    return mdl::ReluOp::create(b, l, x);
+  if (f == "sigmoid")
+    return mdl::SigmoidOp::create(b, l, x);
+  if (f == "tanh")
+    return mdl::TanhOp::create(b, l, x);
+  if (f == "exp")
+    return mdl::ExpOp::create(b, l, x);
+  if (f == "log")
+    return mdl::LogOp::create(b, l, x);
+  if (f == "log1p")
+    return mdl::Log1pOp::create(b, l, x);
+  if (f == "sqrt")
+    return mdl::SqrtOp::create(b, l, x);
+  if (f == "rsqrt")
+    return mdl::RsqrtOp::create(b, l, x);
+  if (f == "abs")
+    return mdl::AbsOp::create(b, l, x);
+  if (f == "reciprocal")
+    return mdl::ReciprocalOp::create(b, l, x);
+  if (f == "sin")
+    return mdl::SinOp::create(b, l, x);
+  if (f == "cos")
+    return mdl::CosOp::create(b, l, x);
+  if (f == "softplus")
+    return mdl::SoftplusOp::create(b, l, x);
+  if (f == "silu")
+    return mdl::SiluOp::create(b, l, x);
+  return nullptr;
+}
+
+/// Broadcasting builtins (pow, minimum, maximum, comparisons, where); null
+/// for other names.
+Value Importer::lowerBroadcastCall(const ast::Expr &e, RankedTensorType t,
+                                   ArrayRef<Value> args) {
+  Location l = loc(e.loc);
+  const std::string &f = e.name;
+  if (f == "where")
+    return mdl::WhereOp::create(b, l, t, args[0], args[1], args[2]);
+  auto create = [&](auto tag) -> Value {
+    using OpTy = decltype(tag);
+    return OpTy::create(b, l, t, args[0], args[1]);
+  };
+  if (f == "pow")
+    return create(mdl::PowOp());
+  if (f == "minimum")
+    return create(mdl::MinimumOp());
+  if (f == "maximum")
+    return create(mdl::MaximumOp());
+  if (f == "greater")
+    return create(mdl::GreaterOp());
+  if (f == "greater_equal")
+    return create(mdl::GreaterEqualOp());
+  if (f == "less")
+    return create(mdl::LessOp());
+  if (f == "less_equal")
+    return create(mdl::LessEqualOp());
+  if (f == "equal")
+    return create(mdl::EqualOp());
+  if (f == "not_equal")
+    return create(mdl::NotEqualOp());
+  return nullptr;
+}
+
+/// The canonical `axes` of a reduction (sorted, non-negative).
+SmallVector<int64_t> Importer::reductionAxes(const ast::Expr &e) {
+  SmallVector<int64_t> axes;
+  for (const ast::KwArg &k : e.kwargs)
+    if (k.name == "axes" && k.value)
+      for (const ast::ExprPtr &a : k.value->args)
+        axes.push_back(int64_t(a->number));
+  return axes;
+}
+
+/// Variance over axes that include the batch axis, over the valid rows only:
+/// n = valid rows * other reduced sizes, mu = sum(x m) / n,
+/// var = sum(((x - mu) m)^2) / (n or max(n - 1, 1)).
+Value Importer::maskedVariance(const ast::Expr &e, Value x,
+                               ArrayRef<int64_t> axes, bool unbiased) {
+  Location l = loc(e.loc);
+  RankedTensorType t = typeOf(e);
+  auto xt = cast<RankedTensorType>(x.getType());
+  Type elem = xt.getElementType();
+  auto scalar = RankedTensorType::get({}, elem);
+  auto attr = b.getDenseI64ArrayAttr(axes);
+  SmallVector<int64_t> kept;
+  for (int64_t i = 0; i < xt.getRank(); ++i)
+    if (!llvm::is_contained(axes, i))
+      kept.push_back(i);
+  Value m = mdl::BroadcastInDimOp::create(
+      b, l, xt, mask, b.getDenseI64ArrayAttr({e.batchAxis}));
+  Value n = mdl::SumOp::create(b, l, scalar, mask, b.getDenseI64ArrayAttr({0}));
+  int64_t others = 1;
+  for (int64_t a : axes)
+    if (a != e.batchAxis)
+      others *= xt.getDimSize(a);
+  if (others != 1)
+    n = mdl::MulOp::create(b, l, scalar, n,
+                           constantScalar(elem, double(others), l));
+  Value masked = mdl::MulOp::create(b, l, xt, x, m);
+  Value mu =
+      mdl::DivOp::create(b, l, t, mdl::SumOp::create(b, l, t, masked, attr), n);
+  Value muB =
+      mdl::BroadcastInDimOp::create(b, l, xt, mu, b.getDenseI64ArrayAttr(kept));
+  Value d =
+      mdl::MulOp::create(b, l, xt, mdl::SubOp::create(b, l, xt, x, muB), m);
+  Value ss =
+      mdl::SumOp::create(b, l, t, mdl::MulOp::create(b, l, xt, d, d), attr);
+  Value denom = n;
+  if (unbiased) {
+    Value one = constantScalar(elem, 1.0, l);
+    denom = mdl::MaximumOp::create(
+        b, l, scalar, mdl::SubOp::create(b, l, scalar, n, one), one);
+  }
+  return mdl::DivOp::create(b, l, t, ss, denom);
+}
+
 Value Importer::lowerCall(const ast::Expr &e) {
   Location l = loc(e.loc);
   SmallVector<Value> args;
@@ -214,18 +343,88 @@ Value Importer::lowerCall(const ast::Expr &e) {
   }
   RankedTensorType t = typeOf(e);
   const std::string &f = e.name;
-  if (f == "relu")
-    return mdl::ReluOp::create(b, l, args[0]);
-  if (f == "sigmoid")
-    return mdl::SigmoidOp::create(b, l, args[0]);
-  if (f == "tanh")
-    return mdl::TanhOp::create(b, l, args[0]);
-  if (f == "sum" || f == "mean") {
-    SmallVector<int64_t> axes;
+  // Numeric keyword arguments (Sema fills in the defaults).
+  auto kw = [&](StringRef name) -> std::optional<double> {
     for (const ast::KwArg &k : e.kwargs)
-      if (k.name == "axes" && k.value)
-        for (const ast::ExprPtr &a : k.value->args)
-          axes.push_back(int64_t(a->number));
+      if (k.name == name && k.value && k.value->kind == ast::ExprKind::Number)
+        return k.value->number;
+    return std::nullopt;
+  };
+  auto f64 = [&](std::optional<double> v) -> FloatAttr {
+    return v ? b.getF64FloatAttr(*v) : FloatAttr();
+  };
+  if (Value v = lowerUnaryCall(e, args[0]))
+    return v;
+  if (f == "leaky_relu")
+    return mdl::LeakyReluOp::create(b, l, args[0],
+                                    f64(kw("negative_slope").value_or(0.01)));
+  if (f == "elu")
+    return mdl::EluOp::create(b, l, args[0], f64(kw("alpha").value_or(1.0)));
+  if (f == "gelu") {
+    auto op = mdl::GeluOp::create(b, l, args[0]);
+    if (kw("approximate").value_or(0) != 0)
+      op.setTanh(true);
+    return op;
+  }
+  if (f == "clamp")
+    return mdl::ClampOp::create(b, l, args[0], f64(kw("min")), f64(kw("max")));
+  if (Value v = lowerBroadcastCall(e, t, args))
+    return v;
+  // The mask broadcast to the shape of `x` along its batch axis.
+  auto rowMask = [&](Value x, int64_t batchAxis) -> Value {
+    auto xt = cast<RankedTensorType>(x.getType());
+    return mdl::BroadcastInDimOp::create(b, l, xt, mask,
+                                         b.getDenseI64ArrayAttr({batchAxis}));
+  };
+  // `x` with the padding rows replaced by `fill` (e.g. -inf before a max).
+  auto fillPadding = [&](Value x, int64_t batchAxis, double fill) -> Value {
+    auto xt = cast<RankedTensorType>(x.getType());
+    Value c = constantScalar(xt.getElementType(), fill, l);
+    return mdl::WhereOp::create(b, l, xt, rowMask(x, batchAxis), x, c);
+  };
+  const double inf = std::numeric_limits<double>::infinity();
+  if (f == "softmax" || f == "log_softmax") {
+    int64_t axis = int64_t(kw("axis").value_or(0));
+    auto axisAttr = b.getI64IntegerAttr(axis);
+    if (e.batchAxis >= 0 && mask) {
+      // Along B: padding rows get probability 0 (log_softmax: 0 too, so
+      // that later masked sums never see -inf).
+      Value x = fillPadding(args[0], e.batchAxis, -inf);
+      if (f == "softmax")
+        return mdl::SoftmaxOp::create(b, l, x, axisAttr);
+      Value y = mdl::LogSoftmaxOp::create(b, l, x, axisAttr);
+      Value zero = constantScalar(t.getElementType(), 0.0, l);
+      return mdl::WhereOp::create(b, l, t, rowMask(y, e.batchAxis), y, zero);
+    }
+    if (f == "softmax")
+      return mdl::SoftmaxOp::create(b, l, args[0], axisAttr);
+    return mdl::LogSoftmaxOp::create(b, l, args[0], axisAttr);
+  }
+  if (f == "max" || f == "min" || f == "logsumexp" || f == "variance") {
+    SmallVector<int64_t> axes = reductionAxes(e);
+    auto attr = b.getDenseI64ArrayAttr(axes);
+    Value x = args[0];
+    bool masked = e.batchAxis >= 0 && mask;
+    if (f == "variance") {
+      bool unbiased = kw("unbiased").value_or(0) != 0;
+      if (masked)
+        return maskedVariance(e, x, axes, unbiased);
+      auto op = mdl::VarianceOp::create(b, l, t, x, attr);
+      if (unbiased)
+        op.setUnbiased(true);
+      return op;
+    }
+    // Padding rows never win a max/min and add exp(-inf) = 0 to a logsumexp.
+    if (masked)
+      x = fillPadding(x, e.batchAxis, f == "min" ? inf : -inf);
+    if (f == "max")
+      return mdl::MaxOp::create(b, l, t, x, attr);
+    if (f == "min")
+      return mdl::MinOp::create(b, l, t, x, attr);
+    return mdl::LogSumExpOp::create(b, l, t, x, attr);
+  }
+  if (f == "sum" || f == "mean") {
+    SmallVector<int64_t> axes = reductionAxes(e);
     auto attr = b.getDenseI64ArrayAttr(axes);
     if (e.batchAxis >= 0 && mask) {
       // Reduce over valid rows only: zero the padding rows, and divide a
@@ -263,6 +462,16 @@ Value Importer::lowerCall(const ast::Expr &e) {
   };
   if (f == "mse")
     return mdl::MseOp::create(b, l, t, args[0], args[1], rowsMask(args[0]));
+  if (f == "l1")
+    return mdl::L1Op::create(b, l, t, args[0], args[1], rowsMask(args[0]));
+  if (f == "huber")
+    return mdl::HuberOp::create(b, l, t, args[0], args[1], rowsMask(args[0]),
+                                f64(kw("delta").value_or(1.0)));
+  if (f == "bce_with_logits")
+    return mdl::BceWithLogitsOp::create(b, l, t, args[0], args[1],
+                                        rowsMask(args[0]));
+  if (f == "nll")
+    return mdl::NllOp::create(b, l, t, args[0], args[1], rowsMask(args[0]));
   if (f == "softmax_cross_entropy")
     return mdl::SoftmaxCrossEntropyOp::create(b, l, t, args[0], args[1],
                                               rowsMask(args[0]));

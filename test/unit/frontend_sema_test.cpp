@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 using namespace adjoint;
 using namespace adjoint::frontend;
 using namespace adjoint::frontend::test;
@@ -392,8 +394,9 @@ TEST(FrontendSema, NameErrors) {
        "t.adj:2:11: error: 'h' is used in its own definition"},
       {model("  let h = rellu(x)\n  loss mse(h, x)\n"),
        "t.adj:2:11: error: unknown function 'rellu'; did you mean 'relu'?"},
-      {model("  let h = softmax(x)\n  loss mse(h, x)\n"),
-       "t.adj:2:11: error: unknown function 'softmax'"},
+      {model("  let h = softmaxx(x)\n  loss mse(h, x)\n"),
+       "t.adj:2:11: error: unknown function 'softmaxx'; did you mean "
+       "'softmax'?"},
       {model("  let h = x(1)\n  loss mse(h, x)\n"),
        "t.adj:2:11: error: 'x' is not a function"},
       {model("  let h = relu + 1\n  loss mse(h, x)\n"),
@@ -492,8 +495,8 @@ TEST(FrontendSema, ShapeErrors) {
        "t.adj:2:30: error: logits of 'softmax_cross_entropy' must be a "
        "floating-point tensor of rank 2 [N, C], got f32[32]"},
       {model("  loss softmax_cross_entropy(x, sum(x, axis = 1))\n"),
-       "t.adj:2:33: error: labels of 'softmax_cross_entropy' must be an i32 "
-       "tensor of rank 1 [N], got f32[32]"},
+       "t.adj:2:33: error: probability targets of 'softmax_cross_entropy' "
+       "must have the shape of the logits f32[32, 4], got f32[32]"},
       {"model m(x: f32[B, 4], y: i32[B, 2]) {\n"
        "  loss softmax_cross_entropy(x, y)\n}\n",
        "t.adj:2:33: error: labels of 'softmax_cross_entropy' must be an i32 "
@@ -504,16 +507,16 @@ TEST(FrontendSema, ShapeErrors) {
        "'softmax_cross_entropy' have different first dimensions"},
       {model("  let h = relu(y)\n  loss mse(h, h)\n"),
        "t.adj:2:16: error: integer tensor 'y' can only be used as the labels "
-       "argument of softmax_cross_entropy"},
+       "argument of softmax_cross_entropy or nll"},
       {model("  let h = y\n  loss mse(x, x)\n"),
        "t.adj:2:11: error: integer tensor 'y' can only be used as the labels "
-       "argument of softmax_cross_entropy"},
+       "argument of softmax_cross_entropy or nll"},
       {model("  loss softmax_cross_entropy(x, -y)\n"),
        "t.adj:2:34: error: integer tensor 'y' can only be used as the labels "
-       "argument of softmax_cross_entropy"},
+       "argument of softmax_cross_entropy or nll"},
       {model("  loss softmax_cross_entropy(y, y)\n"),
        "t.adj:2:30: error: integer tensor 'y' can only be used as the labels "
-       "argument of softmax_cross_entropy"},
+       "argument of softmax_cross_entropy or nll"},
       {model("  let h = x * (1 / (2 - 2))\n  loss mse(h, h)\n"),
        "t.adj:2:18: error: division by zero in constant expression"},
       {model("  let h = x * (1e300 * 1e300)\n  loss mse(h, h)\n"),
@@ -529,14 +532,14 @@ TEST(FrontendSema, LossAndOutputErrors) {
   checkErrors({
       {model(""), "t.adj:1:7: error: model 'm' has no 'loss' statement"},
       {model("  loss x\n"),
-       "t.adj:2:8: error: loss must be a call to 'mse' or "
-       "'softmax_cross_entropy'"},
+       "t.adj:2:8: error: loss must be a call to a loss function (mse, l1, "
+       "huber, bce_with_logits, nll or softmax_cross_entropy)"},
       {model("  loss relu(x)\n"),
-       "t.adj:2:8: error: loss must be a call to 'mse' or "
-       "'softmax_cross_entropy'"},
+       "t.adj:2:8: error: loss must be a call to a loss function (mse, l1, "
+       "huber, bce_with_logits, nll or softmax_cross_entropy)"},
       {model("  loss mse(x, x) + 1\n"),
-       "t.adj:2:18: error: loss must be a call to 'mse' or "
-       "'softmax_cross_entropy'"},
+       "t.adj:2:18: error: loss must be a call to a loss function (mse, l1, "
+       "huber, bce_with_logits, nll or softmax_cross_entropy)"},
       {model("  output sum(x)\n  loss mse(x, x)\n"),
        "t.adj:2:10: error: the model output must be a tensor of rank >= 1, "
        "got f32[]"},
@@ -545,7 +548,7 @@ TEST(FrontendSema, LossAndOutputErrors) {
        "the batch dimension B, got f32[4]"},
       {model("  output y\n  loss mse(x, x)\n"),
        "t.adj:2:10: error: integer tensor 'y' can only be used as the labels "
-       "argument of softmax_cross_entropy"},
+       "argument of softmax_cross_entropy or nll"},
       {model("  loss mse(sum(x), 0)\n"),
        "t.adj:2:12: error: the model output (by default the first argument "
        "of the loss) must be a tensor of rank >= 1, got f32[]"},
@@ -632,3 +635,189 @@ TEST(FrontendSema, MultipleModels) {
 }
 
 } // namespace
+
+namespace {
+
+/// The value of the numeric keyword `name` of a call (NaN when absent).
+double kwValue(const ast::Expr &call, const std::string &name) {
+  for (const ast::KwArg &k : call.kwargs)
+    if (k.name == name) {
+      EXPECT_EQ(k.value->kind, ExprKind::Number) << name;
+      EXPECT_TRUE(k.value->resolved) << name;
+      return k.value->number;
+    }
+  return std::nan("");
+}
+
+std::vector<std::string> kwNames(const ast::Expr &call) {
+  std::vector<std::string> names;
+  for (const ast::KwArg &k : call.kwargs)
+    names.push_back(k.name);
+  return names;
+}
+
+} // namespace
+
+TEST(FrontendSema, LayerBuiltins) {
+  RunResult r = run(
+      "model m(x: f32[B, 3, 4], t: f32[B, 3, 4]) {\n"
+      "  param v: f32[4] = zeros\n"
+      "  param c: f32[3, 1] = zeros\n"
+      "  let a = exp(x) + log(x) + log1p(x) + sqrt(x) + rsqrt(x) + abs(x)\n"
+      "  let b = reciprocal(x) + sin(x) + cos(x) + softplus(x) + silu(x)\n"
+      "  let d = leaky_relu(x) + elu(x, alpha = -0.5) + gelu(x, approximate = "
+      "1)\n"
+      "  let e = clamp(x, max = 2) + clamp(x, min = -1, max = 1)\n"
+      "  let f = pow(x, 2) + minimum(c, v) + maximum(x, 0)\n"
+      "  let g = where(greater(x, c), v, 0) * less_equal(c, v)\n"
+      "  let h = max(x, axis = 1) + variance(x, axes = [1], unbiased = 1)\n"
+      "  let i = softmax(x, axis = -2) + log_softmax(x)\n"
+      "  let j = equal(x, 1) + not_equal(x, v) + greater_equal(x, v) + less(x, "
+      "v)\n"
+      "  loss huber(a + b + d + e + f + g + i + j, t, delta = 0.5)\n}\n");
+  ASSERT_TRUE(r.ok) << r.diags;
+  const ast::Model &m = r.prog->models[0];
+  for (const ast::Let &l : m.lets)
+    expectAllResolved(*l.value);
+  for (size_t i = 0; i < m.lets.size(); ++i)
+    if (i != 6)
+      EXPECT_EQ(typeOf(*m.lets[i].value), "f32[32, 3, 4]") << m.lets[i].name;
+  EXPECT_EQ(typeOf(*m.lets[6].value), "f32[32, 4]");
+
+  // Numeric keywords are canonical: present, with defaults filled in.
+  const ast::Expr &d = *m.lets[2].value; // (leaky + elu) + gelu
+  const ast::Expr &leaky = *d.args[0]->args[0];
+  const ast::Expr &elu = *d.args[0]->args[1];
+  const ast::Expr &gelu = *d.args[1];
+  EXPECT_EQ(leaky.name, "leaky_relu");
+  EXPECT_DOUBLE_EQ(kwValue(leaky, "negative_slope"), 0.01);
+  EXPECT_DOUBLE_EQ(kwValue(elu, "alpha"), -0.5);
+  EXPECT_DOUBLE_EQ(kwValue(gelu, "approximate"), 1);
+  const ast::Expr &e = *m.lets[3].value;
+  EXPECT_EQ(kwNames(*e.args[0]), std::vector<std::string>{"max"});
+  EXPECT_EQ(kwNames(*e.args[1]), (std::vector<std::string>{"min", "max"}));
+  EXPECT_DOUBLE_EQ(kwValue(*e.args[1], "min"), -1);
+  // Broadcasting calls: pow(x, 2) keeps x's shape; minimum(c, v) is [3, 4].
+  const ast::Expr &f = *m.lets[4].value;
+  EXPECT_EQ(typeOf(*f.args[0]->args[1]), "f32[3, 4]");
+  EXPECT_EQ(typeOf(*f.args[0]->args[0]->args[1]), "f32[]");
+  // Reductions: axes first, then variance's unbiased.
+  const ast::Expr &h = *m.lets[6].value;
+  EXPECT_EQ(kwNames(*h.args[0]), std::vector<std::string>{"axes"});
+  EXPECT_EQ(h.args[0]->batchAxis, -1);
+  EXPECT_EQ(kwNames(*h.args[1]),
+            (std::vector<std::string>{"axes", "unbiased"}));
+  EXPECT_DOUBLE_EQ(kwValue(*h.args[1], "unbiased"), 1);
+  // softmax: one non-negative axis; -1 by default.
+  const ast::Expr &i = *m.lets[7].value;
+  EXPECT_DOUBLE_EQ(kwValue(*i.args[0], "axis"), 1);
+  EXPECT_DOUBLE_EQ(kwValue(*i.args[1], "axis"), 2);
+  EXPECT_EQ(i.args[0]->batchAxis, -1);
+  EXPECT_DOUBLE_EQ(kwValue(*m.loss, "delta"), 0.5);
+}
+
+TEST(FrontendSema, LayerBatchAxes) {
+  // Reductions and softmaxes over B record the batch axis for the importer.
+  RunResult r = run("model m(x: f32[B, 4], t: f32[B]) {\n"
+                    "  let a = max(x, axis = 0) + logsumexp(x, axes = [0])\n"
+                    "  let b = softmax(x, axis = 0) + log_softmax(x)\n"
+                    "  let c = variance(x, axis = 1)\n"
+                    "  output b\n"
+                    "  loss l1(c + sum(a), t)\n}\n");
+  ASSERT_TRUE(r.ok) << r.diags;
+  const ast::Model &m = r.prog->models[0];
+  EXPECT_EQ(m.lets[0].value->args[0]->batchAxis, 0);
+  EXPECT_EQ(m.lets[0].value->args[1]->batchAxis, 0);
+  EXPECT_EQ(m.lets[1].value->args[0]->batchAxis, 0);
+  EXPECT_EQ(m.lets[1].value->args[1]->batchAxis, -1);
+  EXPECT_EQ(m.lets[2].value->batchAxis, -1);
+  EXPECT_EQ(typeOf(*m.lets[0].value), "f32[4]");
+}
+
+TEST(FrontendSema, LayerLosses) {
+  // Every loss builtin may be the loss; nll and the label form of
+  // softmax_cross_entropy take i32 labels, the probability form a float
+  // tensor of the logits' shape.
+  for (const char *loss :
+       {"mse(x, t)", "l1(x, t)", "huber(x, t)", "huber(x, t, delta = 2)",
+        "bce_with_logits(x, t)", "nll(log_softmax(x), y)",
+        "softmax_cross_entropy(x, y)", "softmax_cross_entropy(x, t)",
+        "softmax_cross_entropy(x, softmax(t))"}) {
+    RunResult r = run("model m(x: f32[B, 4], t: f32[B, 4], y: i32[B]) {\n"
+                      "  loss " +
+                      std::string(loss) + "\n}\n");
+    ASSERT_TRUE(r.ok) << loss << "\n" << r.diags;
+    EXPECT_EQ(typeOf(*r.prog->models[0].loss), "f32[]") << loss;
+    EXPECT_EQ(typeOf(*r.prog->models[0].output), "f32[32, 4]") << loss;
+  }
+}
+
+TEST(FrontendSema, LayerErrors) {
+  checkErrors({
+      {model("  let h = leaky_relu(x, slope = 1)\n  loss mse(h, x)\n"),
+       "t.adj:2:25: error: unknown keyword argument 'slope' for 'leaky_relu'; "
+       "expected 'negative_slope'"},
+      {model("  let h = clamp(x, min = 0, mx = 1)\n  loss mse(h, x)\n"),
+       "t.adj:2:29: error: unknown keyword argument 'mx' for 'clamp'; did you "
+       "mean 'max'?"},
+      {model("  let h = clamp(x)\n  loss mse(h, x)\n"),
+       "t.adj:2:11: error: 'clamp' needs a 'min' or a 'max' keyword argument"},
+      {model("  let h = clamp(x, min = 3, max = 2)\n  loss mse(h, x)\n"),
+       "t.adj:2:29: error: 'min' (3) must not be greater than 'max' (2)"},
+      {model("  let h = elu(x, alpha = x)\n  loss mse(h, x)\n"),
+       "t.adj:2:26: error: 'alpha' must be a number"},
+      {model("  let h = gelu(x, approximate = 0.5)\n  loss mse(h, x)\n"),
+       "t.adj:2:33: error: 'approximate' must be 0 or 1, got 0.5"},
+      {model("  loss huber(x, x, delta = -1)\n"),
+       "t.adj:2:28: error: 'delta' must be positive, got -1"},
+      {model("  let h = variance(x, unbiased = 2)\n  loss mse(x, x)\n"),
+       "t.adj:2:34: error: 'unbiased' must be 0 or 1, got 2"},
+      {model("  let h = variance(x, axes = [0], axis = 1)\n  loss mse(x, "
+             "x)\n"),
+       "t.adj:2:35: error: cannot specify both 'axis' and 'axes'"},
+      {model("  let h = softmax(x, axes = [0])\n  loss mse(h, x)\n"),
+       "t.adj:2:22: error: unknown keyword argument 'axes' for 'softmax'; did "
+       "you mean 'axis'?"},
+      {model("  let h = softmax(x, axis = -3)\n  loss mse(h, x)\n"),
+       "t.adj:2:29: error: axis -3 is out of range for f32[32, 4] (rank 2)"},
+      {model("  let h = log_softmax(sum(x))\n  loss mse(x, x)\n"),
+       "t.adj:2:23: error: argument of 'log_softmax' must have rank >= 1, got "
+       "f32[]"},
+      {model("  param p: f32[3] = zeros\n  let h = pow(x, p)\n  loss mse(h, "
+             "x)\n"),
+       "t.adj:3:11: error: cannot broadcast the arguments of 'pow': f32[32, "
+       "4] and f32[3]"},
+      {model("  param p: f32[3, 1] = zeros\n  let h = where(x, p, x)\n  loss "
+             "mse(h, h)\n"),
+       "t.adj:3:11: error: cannot broadcast the arguments of 'where': f32[32, "
+       "4] and f32[3, 1]"},
+      {model("  let h = maximum(x, y)\n  loss mse(h, x)\n"),
+       "t.adj:2:22: error: integer tensor 'y' can only be used as the labels "
+       "argument of softmax_cross_entropy or nll"},
+      {model("  loss nll(x, x)\n"),
+       "t.adj:2:15: error: labels of 'nll' must be an i32 tensor of rank 1 "
+       "[N], got f32[32, 4]"},
+      {model("  loss nll(sum(x, axis = 1), y)\n"),
+       "t.adj:2:12: error: log-probabilities of 'nll' must be a "
+       "floating-point tensor of rank 2 [N, C], got f32[32]"},
+      {"model m(x: f32[B, 4], y: i32[5]) {\n  loss nll(x, y)\n}\n",
+       "t.adj:2:8: error: log-probabilities f32[32, 4] and labels i32[5] of "
+       "'nll' have different first dimensions"},
+      {model("  loss l1(x, sum(x, axis = 1))\n"),
+       "t.adj:2:8: error: arguments of 'l1' must have the same shape, got "
+       "f32[32, 4] and f32[32]"},
+      {model("  loss bce_with_logits(y, x)\n"),
+       "t.adj:2:24: error: integer tensor 'y' can only be used as the labels "
+       "argument of softmax_cross_entropy or nll"},
+      {model("  loss max(x)\n"),
+       "t.adj:2:8: error: loss must be a call to a loss function (mse, l1, "
+       "huber, bce_with_logits, nll or softmax_cross_entropy)"},
+      {model("  output x @ w\n  param w: f32[4, 3] = zeros\n  loss nll(x, "
+             "y)\n"),
+       "t.adj:2:14: error: 'w' is used before its definition"},
+      {model("  param w: f32[4, 3] = zeros\n  output x\n  loss nll(x @ w, "
+             "y)\n"),
+       "t.adj:3:10: error: the output of an nll model must have the shape of "
+       "its log-probabilities f32[32, 3], got f32[32, 4]"},
+  });
+}
