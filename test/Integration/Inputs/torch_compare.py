@@ -3,7 +3,8 @@
   torch_compare.py MODEL gen DIR      write params and batches for the driver
   torch_compare.py MODEL check DIR LR compare the driver's results with torch
 
-MODEL is tmlp (torch_mlp.adj) or treg (torch_mse.adj). The reference is
+MODEL is tmlp (torch_mlp.adj), treg (torch_mse.adj) or tlay
+(torch_layers.adj). The reference is
 computed in float64 from the same float32 params and inputs; the compiled
 model runs in float32. Every tensor must match within a relative error of
 1e-4, measured per tensor as max|ours - torch| / max|torch|. Prints one line
@@ -26,6 +27,8 @@ MODELS = {
              (13,), ("labels", 5), 0.9),
     "treg": (10, [("w", (7, 5)), ("b", (5,)), ("v", (5, 3))],
              (7,), ("values", (3,)), 0.0),
+    "tlay": (10, [("w", (7, 6)), ("b", (6,)), ("v", (6, 3)), ("c", (3,))],
+             (7,), ("values", (3,)), 0.0),
 }
 
 
@@ -35,6 +38,15 @@ def forward(name, p, x):
         h1 = torch.relu(x @ w1 + b1)
         h2 = torch.tanh(h1 @ w2 + b2)
         return h2 @ w3 + b3
+    if name == "tlay":
+        F = torch.nn.functional
+        w, b, v, c = p
+        h = x @ w + b
+        a = (F.gelu(h) + F.leaky_relu(h, negative_slope=0.1) * F.softplus(h)
+             + F.elu(h) * 0.5 + F.silu(h))
+        s = (torch.softmax(a, -1) + torch.log_softmax(a, -1) * 0.1
+             + torch.clamp(a, min=-1, max=1) + F.gelu(h, approximate="tanh"))
+        return s @ v + c
     w, b, v = p
     return torch.sigmoid(x @ w + b) @ v
 
@@ -45,6 +57,11 @@ def loss_fn(name, p, x, t, mask):
     valid = mask != 0
     if name == "tmlp":
         return torch.nn.functional.cross_entropy(out[valid], t[valid])
+    if name == "tlay":
+        z = out[valid]
+        y = (torch.maximum(z, torch.tensor(-0.5, dtype=z.dtype))
+             + torch.where(z > 0, torch.sqrt(z * z + 1), torch.exp(z)) - 1)
+        return torch.nn.functional.huber_loss(y, t[valid], delta=0.5)
     return torch.nn.functional.mse_loss(out[valid], t[valid])
 
 

@@ -15,7 +15,8 @@
  *   DIR/steps.bin     the loss of each of NUM_BATCHES <model>_train_step
  *                     calls (batch k at step k), then the final params, then
  *                     the final optimizer state (if any)
- * Compile with -DMODEL_TMLP or -DMODEL_TREG and -I<dir of the header>.
+ * Compile with -DMODEL_TMLP, -DMODEL_TREG or -DMODEL_TLAY and -I<dir of the
+ * header>.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -52,8 +53,20 @@ typedef float target_t;
 #define PREDICT(p, x, out) treg_predict(p[0], p[1], p[2], x, out)
 #define STEP(p, s, x, t, m, lr, loss)                                          \
   ((void)(s), treg_train_step(p[0], p[1], p[2], x, t, m, lr, loss))
+#elif defined(MODEL_TLAY)
+#include "tlay.h"
+#define INFO tlay_info
+typedef float target_t;
+#define NP 4
+#define NS 0
+#define GRAD(p, x, t, m, loss, g)                                              \
+  tlay_grad(p[0], p[1], p[2], p[3], x, t, m, loss, g[0], g[1], g[2], g[3])
+#define LOSS(p, x, t, m, loss) tlay_loss(p[0], p[1], p[2], p[3], x, t, m, loss)
+#define PREDICT(p, x, out) tlay_predict(p[0], p[1], p[2], p[3], x, out)
+#define STEP(p, s, x, t, m, lr, loss)                                          \
+  ((void)(s), tlay_train_step(p[0], p[1], p[2], p[3], x, t, m, lr, loss))
 #else
-#error "define MODEL_TMLP or MODEL_TREG"
+#error "define MODEL_TMLP, MODEL_TREG or MODEL_TLAY"
 #endif
 
 static void die(const char *what, const char *path) {
