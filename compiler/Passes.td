@@ -90,7 +90,10 @@ def AdjointTileAndVectorize : Pass<"adjoint-tile-and-vectorize", "mlir::ModuleOp
     Option<"printSchedule", "print-schedule", "bool", /*default=*/"false",
            "print the transform script to stderr">,
     Option<"fuseEpilogues", "fuse-epilogues", "bool", /*default=*/"true",
-           "fuse an elementwise consumer (optimizer update) into its matmul tiles">
+           "fuse an elementwise consumer (optimizer update) into its matmul tiles">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "split each large matmul across this many threads (scf.forall "
+           "over output columns or rows)">
   ];
   let dependentDialects = ["mlir::transform::TransformDialect",
                            "mlir::linalg::LinalgDialect",

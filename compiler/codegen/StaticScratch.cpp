@@ -10,6 +10,7 @@
 
 #include "compiler/Passes.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -62,8 +63,12 @@ struct StaticScratchPass
         index[&op] = n++;
       SmallVector<memref::AllocOp> allocs;
       fn.walk([&](memref::AllocOp a) {
+        // A buffer allocated inside a parallel loop is per iteration (per
+        // thread): it must not become shared static storage.
         if (a.getType().hasStaticShape() &&
-            a.getType().getLayout().isIdentity())
+            a.getType().getLayout().isIdentity() &&
+            !a->getParentOfType<scf::ParallelOp>() &&
+            !a->getParentOfType<scf::ForallOp>())
           allocs.push_back(a);
       });
       // Greedy interval sharing per type: a global is free again once the

@@ -111,6 +111,25 @@ struct TileAndVectorizePass
 )",
           tag, m, n, k, c.getElementType(), kc ? kc : k, tm, tn);
       std::string cur = "%" + tag;
+      // Threads: split the output columns (else rows) into `threads`
+      // parallel blocks of whole register tiles. Every output element is
+      // still accumulated in the same order, so results do not depend on the
+      // thread count.
+      if (threads > 1) {
+        int64_t split[2] = {0, 0};
+        if (n % (threads * tn) == 0)
+          split[1] = n / threads;
+        else if (m % (threads * tm) == 0)
+          split[0] = m / threads;
+        if (split[0] || split[1]) {
+          os << llvm::formatv(
+              "    {0}_p, {0}_pf = transform.structured.tile_using_forall {0} "
+              "tile_sizes [{1}, {2}] : (!transform.any_op) -> "
+              "(!transform.any_op, !transform.any_op)\n",
+              cur, split[0], split[1]);
+          cur += "_p";
+        }
+      }
       if (kc) {
         os << llvm::formatv(
             "    {0}_kb, {0}_kbl = transform.structured.tile_using_for {0} "

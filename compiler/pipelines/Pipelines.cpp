@@ -23,7 +23,8 @@ std::string adjoint::bufferizePipeline(const PipelineOptions &opts) {
   std::string p;
   p += "adjoint-entry-points,";
   p += std::string("adjoint-tile-and-vectorize{fuse-epilogues=") +
-       (opts.noFuse ? "false" : "true") + "},";
+       (opts.noFuse ? "false" : "true") +
+       " threads=" + std::to_string(opts.threads) + "},";
   p += "canonicalize,cse,func.func(adjoint-split-empty-tensors),";
   p += "eliminate-empty-tensors,";
   p += "one-shot-bufferize{bufferize-function-boundaries=true "
@@ -32,20 +33,28 @@ std::string adjoint::bufferizePipeline(const PipelineOptions &opts) {
   return p;
 }
 
-std::string adjoint::scratchPipeline(const PipelineOptions &) {
-  return "scf-forall-to-for,func.func(adjoint-lower-vectors),"
-         "adjoint-static-scratch";
+std::string adjoint::scratchPipeline(const PipelineOptions &opts) {
+  // With threads, the foralls (matmul blocks, update tiles) become OpenMP
+  // work-sharing loops; otherwise serial loops.
+  std::string p =
+      opts.threads > 1 ? "scf-forall-to-parallel," : "scf-forall-to-for,";
+  return p + "func.func(adjoint-lower-vectors),adjoint-static-scratch";
 }
 
-std::string adjoint::lowerToLLVMPipeline(const PipelineOptions &) {
+std::string adjoint::lowerToLLVMPipeline(const PipelineOptions &opts) {
   std::string p;
   p += "buffer-deallocation-pipeline,";
+  if (opts.threads > 1)
+    p += "convert-scf-to-openmp,";
   p += "convert-linalg-to-loops,canonicalize,cse,";
   p += "expand-strided-metadata,lower-affine,convert-scf-to-cf,";
   p += "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,";
   p += "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,";
   p += "convert-cf-to-llvm,convert-ub-to-llvm,";
   p += "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true},";
+  // After the functions: omp regions then live in bare-pointer functions.
+  if (opts.threads > 1)
+    p += "convert-openmp-to-llvm,";
   p += "reconcile-unrealized-casts,canonicalize,cse";
   return p;
 }

@@ -16,6 +16,8 @@ namespace adjoint {
 
 struct PipelineOptions {
   bool noFuse = false;
+  /// > 1: parallel matmul blocks and update tiles lowered to OpenMP.
+  int64_t threads = 1;
 };
 
 /// mdl (forward) -> grad: adjoint-autodiff.

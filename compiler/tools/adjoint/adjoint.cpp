@@ -60,6 +60,10 @@ options:
                      (the unfused reference path)
   --mcpu=CPU         target CPU: native (default), generic, or an LLVM CPU
                      name such as skylake-avx512
+  --threads=N        split large matmuls into N parallel blocks and run
+                     them and the fused update tiles with OpenMP (LLVM's
+                     libomp; OMP_NUM_THREADS picks the thread count at run
+                     time; results do not depend on it)
   --f64              compile every f32 tensor as f64
   --report           print the memory of the train step to stderr: parameters,
                      optimizer state, saved activations, scratch, gradient
@@ -95,6 +99,7 @@ struct Options {
   bool noFuse = false;
   bool f64 = false;
   bool report = false;
+  int64_t threads = 1;
   adjoint::TargetOptions target;
   std::vector<std::string> trainerArgs;
 };
@@ -148,6 +153,13 @@ int parseArgs(int argc, char **argv, Options &o) {
       if (!end || *end || n <= 0)
         return fail("--batch expects a positive integer, got '" + v + "'");
       o.batch = n;
+    } else if (value("--threads", v)) {
+      char *end = nullptr;
+      long long n = std::strtoll(v.c_str(), &end, 10);
+      if (!end || *end || n <= 0 || n > 256)
+        return fail("--threads expects an integer in [1, 256], got '" + v +
+                    "'");
+      o.threads = n;
     } else if (a == "--no-fuse") {
       o.noFuse = true;
     } else if (a == "--f64") {
@@ -283,6 +295,7 @@ int Driver::compile(const std::string &objPath, Compiled &out) {
     return print();
   adjoint::PipelineOptions popts;
   popts.noFuse = o.noFuse;
+  popts.threads = o.threads;
   if (failed(adjoint::runPipeline(*module, adjoint::gradPipeline(popts))))
     return 1;
   if (o.emit == "grad")
@@ -369,7 +382,7 @@ int run(llvm::StringRef program, ArrayRef<std::string> args,
 
 /// Links the trainer executable `exe` from the object and header in `dir`.
 int linkTrainer(const std::string &dir, const Compiled &c,
-                const std::string &exe) {
+                const std::string &exe, int64_t threadsUsed) {
   std::string cc = "cc";
   if (const char *env = std::getenv("CC"))
     cc = env;
@@ -391,6 +404,11 @@ int linkTrainer(const std::string &dir, const Compiled &c,
                                    "-lm",
                                    "-o",
                                    exe};
+  if (threadsUsed > 1) {
+    // LLVM's OpenMP runtime: the object calls __kmpc_* entry points.
+    args.insert(args.end() - 2, {"-L" ADJOINT_OMP_LIBDIR, "-lomp",
+                                 "-Wl,-rpath," ADJOINT_OMP_LIBDIR});
+  }
   int rc = run(*found, args, "linking the trainer");
   if (rc != 0)
     return rc > 0 ? fail("linking the trainer failed") : rc;
@@ -456,7 +474,7 @@ int main(int argc, char **argv) {
   std::string exe = o.command == "build"
                         ? (o.output.empty() ? stemName : o.output)
                         : (dir + "/" + compiled.modelName + "-trainer").str();
-  if (int rc = linkTrainer(dir.str().str(), compiled, exe))
+  if (int rc = linkTrainer(dir.str().str(), compiled, exe, o.threads))
     return rc;
   if (o.command == "build")
     return 0;
