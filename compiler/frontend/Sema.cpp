@@ -10,7 +10,8 @@
 //    literal and arithmetic on two literals are folded into a Number;
 //  * every reduction Call (sum, mean, max, min, logsumexp, variance) has a
 //    first kwarg "axes" whose value is a List of integer Numbers,
-//    non-negative, sorted and unique (variance then has "unbiased");
+//    non-negative, sorted and unique (variance then has "unbiased"; a
+//    "keepdims" kwarg follows only when it was written);
 //    softmax/log_softmax have one kwarg "axis" (non-negative); every other
 //    numeric keyword of a builtin is a Number kwarg, defaults filled in
 //    (clamp: only the bounds that were written);
@@ -82,7 +83,9 @@ const std::vector<Builtin> &builtins() {
   auto bcast = [](const char *n, size_t arity = 2) {
     return Builtin{n, K::Broadcast, arity, {}};
   };
-  auto reduce = [](const char *n, std::vector<KwSpec> kws = {}) {
+  // keepdims is optional without a default: it is only a kwarg when written.
+  auto reduce = [none](const char *n, std::vector<KwSpec> kws = {}) {
+    kws.push_back({"keepdims", none, R::Flag});
     return Builtin{n, K::Reduce, 1, std::move(kws)};
   };
   auto loss = [](const char *n, K kind, const char *a0, const char *a1,
@@ -1064,8 +1067,26 @@ bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
       return false;
     std::vector<KwArg> axes;
     done = checkReduction(e, axisKw, argFlags[0], flags, axes);
-    for (KwArg &k : canon)
+    for (KwArg &k : canon) {
+      // keepdims = 1: the reduced axes stay with size 1 (fixed, not B).
+      if (done && k.name == "keepdims" && k.value->number == 1) {
+        const std::vector<int64_t> &shape = x.shape;
+        std::vector<int64_t> kept;
+        BatchFlags keptFlags;
+        const Expr &list = *axes[0].value;
+        for (size_t d = 0; d < shape.size(); ++d) {
+          bool reduced = std::any_of(
+              list.args.begin(), list.args.end(),
+              [&](const ExprPtr &a) { return a->number == double(d); });
+          kept.push_back(reduced ? 1 : shape[d]);
+          keptFlags.push_back(!reduced && d < argFlags[0].size() &&
+                              argFlags[0][d]);
+        }
+        e.shape = std::move(kept);
+        flags = std::move(keptFlags);
+      }
       axes.push_back(std::move(k));
+    }
     canon = std::move(axes);
     break;
   }

@@ -66,8 +66,15 @@ private:
   Value lowerBroadcastCall(const ast::Expr &e, RankedTensorType t,
                            ArrayRef<Value> args);
   SmallVector<int64_t> reductionAxes(const ast::Expr &e);
-  Value maskedVariance(const ast::Expr &e, Value x, ArrayRef<int64_t> axes,
-                       bool unbiased);
+  Value lowerReduction(const ast::Expr &e, RankedTensorType t, Value arg);
+  /// A numeric keyword argument of a call (Sema fills in the defaults).
+  std::optional<double> kwNumber(const ast::Expr &e, StringRef name);
+  /// The row mask broadcast to the shape of `x` along its batch axis.
+  Value rowMask(Location l, Value x, int64_t batchAxis);
+  /// `x` with the padding rows replaced by `fill` (e.g. -inf before a max).
+  Value fillPadding(Location l, Value x, int64_t batchAxis, double fill);
+  Value maskedVariance(const ast::Expr &e, RankedTensorType t, Value x,
+                       ArrayRef<int64_t> axes, bool unbiased);
   Value constant(const ast::Expr &e);
   Value constantScalar(Type elem, double v, Location l);
 
@@ -117,8 +124,18 @@ func::FuncOp Importer::makeFunction(StringRef name,
     argAttrs.push_back(b.getDictionaryAttr(
         b.getNamedAttr(mdl::kInputAttr, b.getStringAttr(in->name))));
   }
-  Type floatElem = elemType(model.params.empty() ? ast::DType::F32
-                                                 : model.params[0].type.dtype);
+  // The model element type: of the params, or of the float inputs of a
+  // model without params (the mask has it).
+  ast::DType modelType = ast::DType::F32;
+  if (!model.params.empty())
+    modelType = model.params[0].type.dtype;
+  else
+    for (const ast::Input &in : model.inputs)
+      if (in.type.dtype != ast::DType::I32) {
+        modelType = in.type.dtype;
+        break;
+      }
+  Type floatElem = elemType(modelType);
   if (withMask) {
     types.push_back(RankedTensorType::get({batch}, floatElem));
     argAttrs.push_back(
@@ -211,6 +228,26 @@ Value Importer::lower(const ast::Expr &e) {
   return nullptr;
 }
 
+std::optional<double> Importer::kwNumber(const ast::Expr &e, StringRef name) {
+  for (const ast::KwArg &k : e.kwargs)
+    if (k.name == name && k.value && k.value->kind == ast::ExprKind::Number)
+      return k.value->number;
+  return std::nullopt;
+}
+
+Value Importer::rowMask(Location l, Value x, int64_t batchAxis) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  return mdl::BroadcastInDimOp::create(b, l, xt, mask,
+                                       b.getDenseI64ArrayAttr({batchAxis}));
+}
+
+Value Importer::fillPadding(Location l, Value x, int64_t batchAxis,
+                            double fill) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  Value c = constantScalar(xt.getElementType(), fill, l);
+  return mdl::WhereOp::create(b, l, xt, rowMask(l, x, batchAxis), x, c);
+}
+
 /// Elementwise builtins without keywords; null for other names.
 Value Importer::lowerUnaryCall(const ast::Expr &e, Value x) {
   Location l = loc(e.loc);
@@ -292,10 +329,9 @@ SmallVector<int64_t> Importer::reductionAxes(const ast::Expr &e) {
 /// Variance over axes that include the batch axis, over the valid rows only:
 /// n = valid rows * other reduced sizes, mu = sum(x m) / n,
 /// var = sum(((x - mu) m)^2) / (n or max(n - 1, 1)).
-Value Importer::maskedVariance(const ast::Expr &e, Value x,
+Value Importer::maskedVariance(const ast::Expr &e, RankedTensorType t, Value x,
                                ArrayRef<int64_t> axes, bool unbiased) {
   Location l = loc(e.loc);
-  RankedTensorType t = typeOf(e);
   auto xt = cast<RankedTensorType>(x.getType());
   Type elem = xt.getElementType();
   auto scalar = RankedTensorType::get({}, elem);
@@ -343,13 +379,7 @@ Value Importer::lowerCall(const ast::Expr &e) {
   }
   RankedTensorType t = typeOf(e);
   const std::string &f = e.name;
-  // Numeric keyword arguments (Sema fills in the defaults).
-  auto kw = [&](StringRef name) -> std::optional<double> {
-    for (const ast::KwArg &k : e.kwargs)
-      if (k.name == name && k.value && k.value->kind == ast::ExprKind::Number)
-        return k.value->number;
-    return std::nullopt;
-  };
+  auto kw = [&](StringRef name) { return kwNumber(e, name); };
   auto f64 = [&](std::optional<double> v) -> FloatAttr {
     return v ? b.getF64FloatAttr(*v) : FloatAttr();
   };
@@ -370,18 +400,6 @@ Value Importer::lowerCall(const ast::Expr &e) {
     return mdl::ClampOp::create(b, l, args[0], f64(kw("min")), f64(kw("max")));
   if (Value v = lowerBroadcastCall(e, t, args))
     return v;
-  // The mask broadcast to the shape of `x` along its batch axis.
-  auto rowMask = [&](Value x, int64_t batchAxis) -> Value {
-    auto xt = cast<RankedTensorType>(x.getType());
-    return mdl::BroadcastInDimOp::create(b, l, xt, mask,
-                                         b.getDenseI64ArrayAttr({batchAxis}));
-  };
-  // `x` with the padding rows replaced by `fill` (e.g. -inf before a max).
-  auto fillPadding = [&](Value x, int64_t batchAxis, double fill) -> Value {
-    auto xt = cast<RankedTensorType>(x.getType());
-    Value c = constantScalar(xt.getElementType(), fill, l);
-    return mdl::WhereOp::create(b, l, xt, rowMask(x, batchAxis), x, c);
-  };
   const double inf = std::numeric_limits<double>::infinity();
   if (f == "softmax" || f == "log_softmax") {
     int64_t axis = int64_t(kw("axis").value_or(0));
@@ -389,69 +407,30 @@ Value Importer::lowerCall(const ast::Expr &e) {
     if (e.batchAxis >= 0 && mask) {
       // Along B: padding rows get probability 0 (log_softmax: 0 too, so
       // that later masked sums never see -inf).
-      Value x = fillPadding(args[0], e.batchAxis, -inf);
+      Value x = fillPadding(l, args[0], e.batchAxis, -inf);
       if (f == "softmax")
         return mdl::SoftmaxOp::create(b, l, x, axisAttr);
       Value y = mdl::LogSoftmaxOp::create(b, l, x, axisAttr);
       Value zero = constantScalar(t.getElementType(), 0.0, l);
-      return mdl::WhereOp::create(b, l, t, rowMask(y, e.batchAxis), y, zero);
+      return mdl::WhereOp::create(b, l, t, rowMask(l, y, e.batchAxis), y, zero);
     }
     if (f == "softmax")
       return mdl::SoftmaxOp::create(b, l, args[0], axisAttr);
     return mdl::LogSoftmaxOp::create(b, l, args[0], axisAttr);
   }
-  if (f == "max" || f == "min" || f == "logsumexp" || f == "variance") {
-    SmallVector<int64_t> axes = reductionAxes(e);
-    auto attr = b.getDenseI64ArrayAttr(axes);
-    Value x = args[0];
-    bool masked = e.batchAxis >= 0 && mask;
-    if (f == "variance") {
-      bool unbiased = kw("unbiased").value_or(0) != 0;
-      if (masked)
-        return maskedVariance(e, x, axes, unbiased);
-      auto op = mdl::VarianceOp::create(b, l, t, x, attr);
-      if (unbiased)
-        op.setUnbiased(true);
-      return op;
-    }
-    // Padding rows never win a max/min and add exp(-inf) = 0 to a logsumexp.
-    if (masked)
-      x = fillPadding(x, e.batchAxis, f == "min" ? inf : -inf);
-    if (f == "max")
-      return mdl::MaxOp::create(b, l, t, x, attr);
-    if (f == "min")
-      return mdl::MinOp::create(b, l, t, x, attr);
-    return mdl::LogSumExpOp::create(b, l, t, x, attr);
-  }
-  if (f == "sum" || f == "mean") {
-    SmallVector<int64_t> axes = reductionAxes(e);
-    auto attr = b.getDenseI64ArrayAttr(axes);
-    if (e.batchAxis >= 0 && mask) {
-      // Reduce over valid rows only: zero the padding rows, and divide a
-      // mean by the valid row count.
-      auto xt = cast<RankedTensorType>(args[0].getType());
-      Value m = mdl::BroadcastInDimOp::create(
-          b, l, xt, mask, b.getDenseI64ArrayAttr({e.batchAxis}));
-      Value masked = mdl::MulOp::create(b, l, xt, args[0], m);
-      Value sum = mdl::SumOp::create(b, l, t, masked, attr);
-      if (f == "sum")
-        return sum;
-      auto scalar = RankedTensorType::get({}, t.getElementType());
-      Value rows =
-          mdl::SumOp::create(b, l, scalar, mask, b.getDenseI64ArrayAttr({0}));
-      int64_t others = 1;
-      for (int64_t a : axes)
-        if (a != e.batchAxis)
-          others *= xt.getDimSize(a);
-      if (others != 1) {
-        Value c = constantScalar(t.getElementType(), double(others), l);
-        rows = mdl::MulOp::create(b, l, scalar, rows, c);
-      }
-      return mdl::DivOp::create(b, l, t, sum, rows);
-    }
-    if (f == "sum")
-      return mdl::SumOp::create(b, l, t, args[0], attr);
-    return mdl::MeanOp::create(b, l, t, args[0], attr);
+  if (llvm::is_contained({"sum", "mean", "max", "min", "logsumexp", "variance"},
+                         f)) {
+    if (kw("keepdims").value_or(0) == 0)
+      return lowerReduction(e, t, args[0]);
+    // keepdims = 1: reduce to the shape without the axes, then reshape.
+    SmallVector<int64_t> axes = reductionAxes(e), dropped;
+    auto xt = cast<RankedTensorType>(args[0].getType());
+    for (int64_t i = 0; i < xt.getRank(); ++i)
+      if (!llvm::is_contained(axes, i))
+        dropped.push_back(xt.getDimSize(i));
+    Value v = lowerReduction(
+        e, RankedTensorType::get(dropped, t.getElementType()), args[0]);
+    return mdl::ReshapeOp::create(b, l, t, v);
   }
   // Losses average over the valid rows of a (possibly partial) batch.
   auto rowsMask = [&](Value rows) -> Value {
@@ -477,6 +456,70 @@ Value Importer::lowerCall(const ast::Expr &e) {
                                               rowsMask(args[0]));
   emitError(l) << "no lowering for builtin '" << f << "'";
   failed = true;
+  return nullptr;
+}
+
+/// Reductions (sum, mean, max, min, logsumexp, variance) with the result
+/// type `t` (the reduced axes dropped); null for other names.
+Value Importer::lowerReduction(const ast::Expr &e, RankedTensorType t,
+                               Value arg) {
+  Location l = loc(e.loc);
+  const std::string &f = e.name;
+  auto kw = [&](StringRef name) { return kwNumber(e, name); };
+  const double inf = std::numeric_limits<double>::infinity();
+  if (f == "max" || f == "min" || f == "logsumexp" || f == "variance") {
+    SmallVector<int64_t> axes = reductionAxes(e);
+    auto attr = b.getDenseI64ArrayAttr(axes);
+    Value x = arg;
+    bool masked = e.batchAxis >= 0 && mask;
+    if (f == "variance") {
+      bool unbiased = kw("unbiased").value_or(0) != 0;
+      if (masked)
+        return maskedVariance(e, t, x, axes, unbiased);
+      auto op = mdl::VarianceOp::create(b, l, t, x, attr);
+      if (unbiased)
+        op.setUnbiased(true);
+      return op;
+    }
+    // Padding rows never win a max/min and add exp(-inf) = 0 to a logsumexp.
+    if (masked)
+      x = fillPadding(l, x, e.batchAxis, f == "min" ? inf : -inf);
+    if (f == "max")
+      return mdl::MaxOp::create(b, l, t, x, attr);
+    if (f == "min")
+      return mdl::MinOp::create(b, l, t, x, attr);
+    return mdl::LogSumExpOp::create(b, l, t, x, attr);
+  }
+  if (f == "sum" || f == "mean") {
+    SmallVector<int64_t> axes = reductionAxes(e);
+    auto attr = b.getDenseI64ArrayAttr(axes);
+    if (e.batchAxis >= 0 && mask) {
+      // Reduce over valid rows only: zero the padding rows, and divide a
+      // mean by the valid row count.
+      auto xt = cast<RankedTensorType>(arg.getType());
+      Value m = mdl::BroadcastInDimOp::create(
+          b, l, xt, mask, b.getDenseI64ArrayAttr({e.batchAxis}));
+      Value masked = mdl::MulOp::create(b, l, xt, arg, m);
+      Value sum = mdl::SumOp::create(b, l, t, masked, attr);
+      if (f == "sum")
+        return sum;
+      auto scalar = RankedTensorType::get({}, t.getElementType());
+      Value rows =
+          mdl::SumOp::create(b, l, scalar, mask, b.getDenseI64ArrayAttr({0}));
+      int64_t others = 1;
+      for (int64_t a : axes)
+        if (a != e.batchAxis)
+          others *= xt.getDimSize(a);
+      if (others != 1) {
+        Value c = constantScalar(t.getElementType(), double(others), l);
+        rows = mdl::MulOp::create(b, l, scalar, rows, c);
+      }
+      return mdl::DivOp::create(b, l, t, sum, rows);
+    }
+    if (f == "sum")
+      return mdl::SumOp::create(b, l, t, arg, attr);
+    return mdl::MeanOp::create(b, l, t, arg, attr);
+  }
   return nullptr;
 }
 

@@ -421,9 +421,14 @@ TEST(FrontendSema, CallErrors) {
       {model("  let h = sum(x, axs = 1)\n  loss mse(h, x)\n"),
        "t.adj:2:18: error: unknown keyword argument 'axs' for 'sum'; did you "
        "mean 'axis'?"},
-      {model("  let h = sum(x, keepdims = 1)\n  loss mse(h, x)\n"),
-       "t.adj:2:18: error: unknown keyword argument 'keepdims' for 'sum'; "
-       "expected 'axis' or 'axes'"},
+      {model("  let h = sum(x, keepdim = 1)\n  loss mse(h, x)\n"),
+       "t.adj:2:18: error: unknown keyword argument 'keepdim' for 'sum'; "
+       "did you mean 'keepdims'?"},
+      {model("  let h = sum(x, over = 1)\n  loss mse(h, x)\n"),
+       "t.adj:2:18: error: unknown keyword argument 'over' for 'sum'; "
+       "expected 'axis', 'axes' or 'keepdims'"},
+      {model("  let h = mean(x, keepdims = 2)\n  loss mse(h, x)\n"),
+       "t.adj:2:30: error: 'keepdims' must be 0 or 1, got 2"},
       {model("  let h = sum(x, axis = 1, axis = 0)\n  loss mse(h, x)\n"),
        "t.adj:2:28: error: duplicate keyword argument 'axis'"},
       {model("  let h = sum(x, axis = 1, axes = [0])\n  loss mse(h, x)\n"),
@@ -820,4 +825,36 @@ TEST(FrontendSema, LayerErrors) {
        "t.adj:3:10: error: the output of an nll model must have the shape of "
        "its log-probabilities f32[32, 3], got f32[32, 4]"},
   });
+}
+
+TEST(FrontendSema, LayerKeepdims) {
+  // keepdims = 1 keeps the reduced axes with size 1 (a kept B is a fixed 1):
+  // a layer norm over the features and a batch norm over B.
+  RunResult r = run(
+      "model m(x: f32[B, 4], t: f32[B, 4]) {\n"
+      "  let a = mean(x, axis = 1, keepdims = 1)\n"
+      "  let b = variance(x, axis = 0, keepdims = 1, unbiased = 1)\n"
+      "  let c = max(x, keepdims = 1) + sum(x, axis = 1, keepdims = 0)\n"
+      "  let d = (x - a) * rsqrt(variance(x, axis = -1, keepdims = 1) + 1e-5)\n"
+      "  loss mse(d + (x - mean(x, axis = 0, keepdims = 1)) * b, t)\n}\n");
+  ASSERT_TRUE(r.ok) << r.diags;
+  const ast::Model &m = r.prog->models[0];
+  EXPECT_EQ(typeOf(*m.lets[0].value), "f32[32, 1]");
+  EXPECT_EQ(typeOf(*m.lets[1].value), "f32[1, 4]");
+  EXPECT_EQ(typeOf(*m.lets[2].value->args[0]), "f32[1, 1]");
+  EXPECT_EQ(typeOf(*m.lets[2].value->args[1]), "f32[32]");
+  EXPECT_EQ(typeOf(*m.lets[2].value), "f32[1, 32]");
+  EXPECT_EQ(typeOf(*m.lets[3].value), "f32[32, 4]");
+  EXPECT_EQ(kwNames(*m.lets[0].value),
+            (std::vector<std::string>{"axes", "keepdims"}));
+  EXPECT_EQ(kwNames(*m.lets[1].value),
+            (std::vector<std::string>{"axes", "unbiased", "keepdims"}));
+  EXPECT_EQ(m.lets[1].value->batchAxis, 0);
+  // A kept batch axis is a fixed 1: it broadcasts against B.
+  EXPECT_EQ(firstError(model("  let a = sum(x, axis = 0, keepdims = 1)\n"
+                             "  param p: f32[32, 4] = zeros\n"
+                             "  loss mse(a + p, x)\n")),
+            "t.adj:4:8: error: arguments of 'mse' must have the same shape, "
+            "got f32[32, 4] and f32[32, 4] (the batch dimension B is not in "
+            "the same place)");
 }
