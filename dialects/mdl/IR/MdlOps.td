@@ -110,13 +110,15 @@ def Mdl_PowOp : Mdl_BinaryOp<"pow"> {
     where `lhs <= 0`.
   }];
 }
-def Mdl_MaximumOp : Mdl_BinaryOp<"maximum", [Commutative]> {
+// Not Commutative: the operand order decides which one gets the adjoint on
+// ties, so canonicalization must not swap them.
+def Mdl_MaximumOp : Mdl_BinaryOp<"maximum"> {
   let summary = "broadcasting elementwise maximum";
   let description = [{
     The adjoint goes to the selected operand; on ties, to `lhs`.
   }];
 }
-def Mdl_MinimumOp : Mdl_BinaryOp<"minimum", [Commutative]> {
+def Mdl_MinimumOp : Mdl_BinaryOp<"minimum"> {
   let summary = "broadcasting elementwise minimum";
   let description = [{
     The adjoint goes to the selected operand; on ties, to `lhs`.
