@@ -82,8 +82,14 @@ struct StaticScratchPass
           ordered;
       for (memref::AllocOp a : allocs)
         ordered.push_back({liveRange(a, body, index), a});
-      llvm::stable_sort(ordered, [](auto &x, auto &y) {
-        return x.first.first < y.first.first;
+      // Allocations come in program order; sort by start (ties keep it).
+      llvm::DenseMap<Operation *, unsigned> walkOrder;
+      for (auto [i, a] : llvm::enumerate(allocs))
+        walkOrder[a] = i;
+      llvm::sort(ordered, [&](auto &x, auto &y) {
+        if (x.first.first != y.first.first)
+          return x.first.first < y.first.first;
+        return walkOrder.lookup(x.second) < walkOrder.lookup(y.second);
       });
       unsigned count = 0;
       for (auto &[range, alloc] : ordered) {
@@ -92,7 +98,8 @@ struct StaticScratchPass
         Slot *slot = nullptr;
         for (Slot &s : slots[type])
           if (s.busyUntil < range.first &&
-              s.global.getAlignment().value_or(0) >= align) {
+              static_cast<int64_t>(s.global.getAlignment().value_or(0)) >=
+                  align) {
             slot = &s;
             break;
           }

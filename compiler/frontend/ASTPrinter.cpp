@@ -128,9 +128,10 @@ void printModel(const Model &m, std::ostream &os) {
     items.push_back({&p, nullptr, p.loc});
   for (const Let &l : m.lets)
     items.push_back({nullptr, &l, l.loc});
-  std::stable_sort(
-      items.begin(), items.end(),
-      [](const Item &a, const Item &b) { return locLess(a.loc, b.loc); });
+  // Statements have distinct locations: a plain sort is stable here.
+  std::sort(items.begin(), items.end(), [](const Item &a, const Item &b) {
+    return locLess(a.loc, b.loc);
+  });
   for (const Item &it : items) {
     if (it.param) {
       const Param &p = *it.param;

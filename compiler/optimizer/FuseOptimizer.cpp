@@ -391,7 +391,8 @@ struct FuseOptimizerPass
     SmallVector<Value> totals(paramArgs.size());
     if (accumulate > 1)
       deferred = std::make_unique<Block>();
-    for (auto [k, idx] : llvm::enumerate(paramArgs)) {
+    for (unsigned k = 0; k < paramArgs.size(); ++k) {
+      unsigned idx = paramArgs[k];
       if (frozen[k])
         continue;
       Value param = body.getArgument(idx);

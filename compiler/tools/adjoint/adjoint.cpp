@@ -456,7 +456,7 @@ int main(int argc, char **argv) {
                  llvm::sys::fs::createUniqueDirectory("adjoint", dir)) {
     return fail("cannot create a temporary directory: " + ec.message());
   }
-  auto cleanup = llvm::make_scope_exit([&] {
+  llvm::scope_exit cleanup([&] {
     if (o.keep.empty())
       llvm::sys::fs::remove_directories(dir);
   });
