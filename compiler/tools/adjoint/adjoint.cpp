@@ -83,6 +83,9 @@ trainer options (train; also accepted by built executables):
   --log=FILE         per-step loss, epoch summaries and gradient statistics
                      as CSV (FILE.csv) or JSON (FILE.json)
   --svg=FILE         chart of the loss and per-parameter gradient norms
+  --checkpoint=FILE  save a checkpoint (safetensors: parameters, optimizer
+                     state, step, RNG) after every epoch, atomically
+  --resume=FILE      continue from a checkpoint, bitwise as if uninterrupted
   --quiet            print only the final line
 check options:
   --tol=X            tolerance on the max relative error (default 1e-6)
@@ -450,6 +453,9 @@ int main(int argc, char **argv) {
   llvm::SmallString<128> dir;
   if (!o.keep.empty()) {
     dir = o.keep;
+    // The header is included by absolute path: quoted includes do not
+    // search the working directory.
+    llvm::sys::fs::make_absolute(dir);
     if (std::error_code ec = llvm::sys::fs::create_directories(dir))
       return fail(o.keep + ": cannot create directory: " + ec.message());
   } else if (std::error_code ec =
