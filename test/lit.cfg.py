@@ -20,3 +20,5 @@ config.substitutions.append(("%python", "/usr/bin/python3"))
 # Integration tests that need the Fashion-MNIST package or PyTorch.
 if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
     config.available_features.add("fashion-mnist")
+if os.path.exists("/usr/lib/python3/dist-packages/sklearn/datasets/data/diabetes_data_raw.csv.gz"):
+    config.available_features.add("sklearn")

@@ -180,6 +180,70 @@ oom:
   return adj_set_error("model '%s': out of memory allocating buffers", m);
 }
 
+static int is_regression(const adj_trainer *t) {
+  return t->info->loss == ADJ_LOSS_MSE;
+}
+
+/* Target values per row of an mse model (inputs[1]). */
+static int64_t target_numel(const adj_trainer *t) {
+  return t->info->inputs[1].numel / t->info->batch;
+}
+
+static int check_regression_dataset(const adj_trainer *t,
+                                    const adj_dataset *ds) {
+  const adj_model_info *info = t->info;
+  const char *m = model_name(info);
+  if (info->num_inputs != 2 || info->inputs[0].dtype != info->dtype ||
+      info->inputs[1].dtype != info->dtype)
+    return adj_set_error("model '%s': unsupported inputs for the training "
+                         "driver (expected features %s [batch, ...] and "
+                         "targets %s [batch, k])",
+                         m, adj_dtype_name(info->dtype),
+                         adj_dtype_name(info->dtype));
+  int64_t k = target_numel(t);
+  if (info->output.numel / info->batch != k)
+    return adj_set_error("model '%s': unsupported output for the training "
+                         "driver (expected %lld values per row, like the "
+                         "targets)",
+                         m, (long long)k);
+  if (ds->num_classes != 0)
+    return adj_set_error("model '%s': unsupported dataset for a regression "
+                         "(mse) model: it needs float targets (--csv), not "
+                         "class labels",
+                         m);
+  if (ds->dtype != info->dtype)
+    return adj_set_error("model '%s' has element type %s but the dataset has "
+                         "%s features",
+                         m, adj_dtype_name(info->dtype),
+                         adj_dtype_name(ds->dtype));
+  if (ds->sample_numel != t->row_numel + k)
+    return adj_set_error("model '%s': inputs %s and %s expect %lld features "
+                         "and %lld targets per row but the dataset has %lld "
+                         "values per row",
+                         m, tensor_name(&info->inputs[0]),
+                         tensor_name(&info->inputs[1]),
+                         (long long)t->row_numel, (long long)k,
+                         (long long)ds->sample_numel);
+  return 0;
+}
+
+/* Splits the rows of a regression batch (features then targets per row)
+   into inputs[0] and inputs[1], and copies the mask. */
+static void split_regression_batch(adj_trainer *t, const adj_batcher *b) {
+  const adj_model_info *info = t->info;
+  size_t esize = adj_dtype_size(info->dtype);
+  int64_t nf = t->row_numel, k = target_numel(t);
+  const unsigned char *src = b->features;
+  unsigned char *x = t->inputs[0], *y = t->inputs[1];
+  for (int64_t r = 0; r < info->batch; ++r) {
+    const unsigned char *row = src + (size_t)(r * (nf + k)) * esize;
+    memcpy(x + (size_t)(r * nf) * esize, row, (size_t)nf * esize);
+    memcpy(y + (size_t)(r * k) * esize, row + (size_t)nf * esize,
+           (size_t)k * esize);
+  }
+  memcpy(t->mask, b->mask, (size_t)info->batch * esize);
+}
+
 int adj_trainer_check_dataset(const adj_trainer *t, const adj_dataset *ds) {
   if (!t || !t->info)
     return adj_set_error("uninitialized trainer");
@@ -187,6 +251,12 @@ int adj_trainer_check_dataset(const adj_trainer *t, const adj_dataset *ds) {
   const char *m = model_name(info);
   if (!ds || !ds->features || !ds->labels || ds->num_samples <= 0)
     return adj_set_error("model '%s': empty dataset", m);
+  if (info->loss == ADJ_LOSS_MSE)
+    return check_regression_dataset(t, ds);
+  if (ds->num_classes == 0)
+    return adj_set_error("model '%s' is a classification model but the "
+                         "dataset has regression targets",
+                         m);
   if (info->loss != ADJ_LOSS_SOFTMAX_CROSS_ENTROPY)
     return adj_set_error("model '%s': unsupported loss for the training "
                          "driver (only softmax cross-entropy classification "
@@ -233,8 +303,12 @@ int adj_trainer_bind_dataset(adj_trainer *t, const adj_dataset *ds) {
   t->train_ds = NULL;
   /* A shuffle stream independent of the parameter initialization. */
   uint64_t shuffle_seed = t->seed ^ 0xd1b54a32d192ed03ULL;
+  /* A regression batch (features and targets per row) goes through
+     batcher-owned buffers and is split into the inputs. */
+  int reg = is_regression(t);
   if (adj_batcher_init(&t->train_batches, ds, t->info->batch, 1, shuffle_seed,
-                       t->inputs[0], t->inputs[1], t->mask) != 0)
+                       reg ? NULL : t->inputs[0], reg ? NULL : t->inputs[1],
+                       reg ? NULL : t->mask) != 0)
     return -1;
   t->train_ds = ds;
   t->train_ds_samples = ds->num_samples;
@@ -262,6 +336,8 @@ static int train_epoch(adj_trainer *t, const adj_dataset *train,
   int64_t valid;
   while ((valid = adj_batcher_next(b)) > 0) {
     ++step;
+    if (is_regression(t))
+      split_regression_batch(t, b);
     if (h && adj_health_before_step(h, t, step, epoch) != 0)
       return -1;
     info->train_step(t->params, t->state, t->inputs, t->mask, t->lr, t->loss);
@@ -300,6 +376,13 @@ int adj_evaluate(adj_trainer *t, const adj_dataset *ds, double *accuracy,
   if (adj_trainer_check_dataset(t, ds) != 0)
     return -1;
   const adj_model_info *info = t->info;
+  if (is_regression(t)) {
+    if (accuracy)
+      return adj_set_error("model '%s' is a regression (mse) model: it has "
+                           "no accuracy (see adj_evaluate_regression)",
+                           model_name(info));
+    return adj_evaluate_regression(t, ds, NULL, mean_loss);
+  }
   adj_batcher b;
   /* No shuffle and caller buffers: nothing is allocated. */
   if (adj_batcher_init(&b, ds, info->batch, 0, 0, t->inputs[0], t->inputs[1],
@@ -340,10 +423,98 @@ int adj_evaluate(adj_trainer *t, const adj_dataset *ds, double *accuracy,
   return 0;
 }
 
+double adj_r2_score(const double *pred, const double *target, int64_t n) {
+  if (!pred || !target || n <= 0)
+    return NAN;
+  double mean = 0.0;
+  for (int64_t i = 0; i < n; ++i)
+    mean += target[i];
+  mean /= (double)n;
+  double res = 0.0, tot = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    double d = pred[i] - target[i], e = target[i] - mean;
+    res += d * d;
+    tot += e * e;
+  }
+  if (tot == 0.0)
+    return res == 0.0 ? 1.0 : -INFINITY;
+  return 1.0 - res / tot;
+}
+
+int adj_evaluate_regression(adj_trainer *t, const adj_dataset *ds, double *r2,
+                            double *mean_loss) {
+  if (!t || !t->info)
+    return adj_set_error("uninitialized trainer");
+  const adj_model_info *info = t->info;
+  if (!is_regression(t))
+    return adj_set_error("model '%s' is not a regression (mse) model",
+                         model_name(info));
+  if (adj_trainer_check_dataset(t, ds) != 0)
+    return -1;
+  adj_dtype dt = info->dtype;
+  int64_t nf = t->row_numel, k = target_numel(t), w = nf + k;
+  int64_t n = ds->num_samples, batch = info->batch;
+  /* SS_tot from each target column's mean over ds, then SS_res and the
+     loss batch by batch, in order, through the trainer's buffers. */
+  double res = 0.0, tot = 0.0, loss_sum = 0.0;
+  for (int64_t j = 0; j < k; ++j) {
+    double mean = 0.0;
+    for (int64_t r = 0; r < n; ++r)
+      mean += adj_load_elem(ds->features, dt, r * w + nf + j);
+    mean /= (double)n;
+    for (int64_t r = 0; r < n; ++r) {
+      double e = adj_load_elem(ds->features, dt, r * w + nf + j) - mean;
+      tot += e * e;
+    }
+  }
+  for (int64_t start = 0; start < n; start += batch) {
+    int64_t valid = n - start < batch ? n - start : batch;
+    for (int64_t r = 0; r < batch; ++r) {
+      for (int64_t j = 0; j < nf; ++j)
+        adj_store_elem(t->inputs[0], dt, r * nf + j,
+                       r < valid ? adj_load_elem(ds->features, dt,
+                                                 (start + r) * w + j)
+                                 : 0.0);
+      for (int64_t j = 0; j < k; ++j)
+        adj_store_elem(t->inputs[1], dt, r * k + j,
+                       r < valid ? adj_load_elem(ds->features, dt,
+                                                 (start + r) * w + nf + j)
+                                 : 0.0);
+      adj_store_elem(t->mask, dt, r, r < valid ? 1.0 : 0.0);
+    }
+    if (r2) {
+      info->predict(t->params, t->inputs, t->output);
+      for (int64_t r = 0; r < valid; ++r)
+        for (int64_t j = 0; j < k; ++j) {
+          double d = adj_load_elem(t->output, dt, r * k + j) -
+                     adj_load_elem(t->inputs[1], dt, r * k + j);
+          res += d * d;
+        }
+    }
+    if (mean_loss) {
+      info->loss_fn(t->params, t->inputs, t->mask, t->loss);
+      loss_sum += adj_load_elem(t->loss, dt, 0) * (double)valid;
+    }
+  }
+  if (r2)
+    *r2 = tot == 0.0 ? (res == 0.0 ? 1.0 : -INFINITY) : 1.0 - res / tot;
+  if (mean_loss)
+    *mean_loss = loss_sum / (double)n;
+  return 0;
+}
+
 int64_t adj_trainer_global_step(const adj_trainer *t) {
   if (!t || !t->train_batches.ds)
     return 0;
   return t->epochs_done * adj_batcher_num_batches(&t->train_batches);
+}
+
+/* Test accuracy of a classification model, R^2 of a regression model. */
+static int evaluate_metric(adj_trainer *t, const adj_dataset *ds,
+                           double *metric) {
+  if (is_regression(t))
+    return adj_evaluate_regression(t, ds, metric, NULL);
+  return adj_evaluate(t, ds, metric, NULL);
 }
 
 /* Runs `epochs` epochs, numbering the progress lines from `first_label` + 1
@@ -375,7 +546,7 @@ static int train_loop(adj_trainer *t, const adj_dataset *train,
     memset(&st, 0, sizeof st);
     if (train_epoch(t, train, h, &st) != 0)
       return -1;
-    if (test && adj_evaluate(t, test, &acc, NULL) != 0)
+    if (test && evaluate_metric(t, test, &acc) != 0)
       return -1;
     if (h && adj_health_end_epoch(h, t->epochs_done,
                                   adj_trainer_global_step(t), st.loss,
@@ -385,7 +556,9 @@ static int train_loop(adj_trainer *t, const adj_dataset *train,
       fprintf(progress, "epoch %lld/%lld  loss %.4f",
               (long long)(first_label + e), (long long)total_label, st.loss);
       if (test)
-        fprintf(progress, "  test-acc %.4f", acc);
+        fprintf(progress, is_regression(t) ? "  test-r2 %.4f"
+                                           : "  test-acc %.4f",
+                acc);
       fprintf(progress, "  samples/s %.0f  (%.2f s)\n", st.samples_per_sec,
               st.seconds);
       fflush(progress);
@@ -393,7 +566,7 @@ static int train_loop(adj_trainer *t, const adj_dataset *train,
     if (checkpoint_path && adj_checkpoint_save(t, checkpoint_path) != 0)
       return -1;
   }
-  if (test && epochs == 0 && adj_evaluate(t, test, &acc, NULL) != 0)
+  if (test && epochs == 0 && evaluate_metric(t, test, &acc) != 0)
     return -1;
   if (test_accuracy && test)
     *test_accuracy = acc;

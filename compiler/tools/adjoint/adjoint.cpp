@@ -75,6 +75,7 @@ trainer options (train; also accepted by built executables):
   --data=DIR         Fashion-MNIST IDX directory
                      (default /usr/share/datasets/fashion-mnist)
   --epochs=N  --lr=X  --seed=S  --limit=N (first N training samples)
+  --csv=FEATURES[,TARGETS] --test-fraction=X  regression (mse) data, R^2
   --save-params=FILE write the trained parameters (raw, declaration order)
   --stats-every=N    every N steps, per-parameter gradient L2 norm, max |g|
                      and update/param ratio from a separate gradient sweep;
@@ -175,7 +176,8 @@ int parseArgs(int argc, char **argv, Options &o) {
                startsWith(a, "--save-params") ||
                startsWith(a, "--checkpoint") || startsWith(a, "--resume") ||
                startsWith(a, "--stats-every") || startsWith(a, "--log") ||
-               startsWith(a, "--svg") || a == "--quiet") {
+               startsWith(a, "--svg") || startsWith(a, "--csv") ||
+               startsWith(a, "--test-fraction") || a == "--quiet") {
       o.trainerArgs.push_back(a);
       if (a.find('=') == std::string::npos && a != "--quiet") {
         if (i + 1 >= argc)

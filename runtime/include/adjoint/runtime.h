@@ -251,6 +251,69 @@ int adj_train(adj_trainer *t, const adj_dataset *train, const adj_dataset *test,
 int adj_check_gradients(const adj_model_info *info, uint64_t seed, double tol,
                         FILE *report, double *max_rel_err_out);
 
+/*===------------------------------- CSV --------------------------------===*/
+
+/* A numeric table read from a CSV file (gzip-compressed or plain: zlib's
+   gzopen reads both).
+
+   - separator: ',' if the first non-blank line contains one, else ';' if it
+     contains one, else runs of spaces/tabs; with ',' and ';' blanks around a
+     field are ignored and an empty field is an error
+   - header: the first non-blank line is skipped when its first field is not
+     a number (has_header = 1); a header's fields are not checked
+   - blank lines are skipped, "\r\n" line ends are accepted
+   - every row must have the same number of columns (>= 1), at least one row
+   - values are parsed with strtod in the C locale; nan, inf and values that
+     overflow a double are rejected ("expected a finite number")
+   Errors name the file and the 1-based line:column (bytes) of the bad
+   field, e.g. "d.csv:12:5: expected a number, found 'abc'". */
+typedef struct {
+  int64_t rows, cols;
+  double *data;   /* rows x cols, row-major (adj_alloc) */
+  int has_header; /* a header line was skipped */
+  char separator; /* ',', ';' or 0 for whitespace */
+} adj_csv;
+
+int adj_csv_read(const char *path, adj_csv *out);
+void adj_csv_free(adj_csv *csv);
+
+/* A regression dataset from CSV files, for models whose loss is mse with
+   inputs (features [B, ...], targets [B, k]) of the model's element type.
+   Features are the columns of `features_path`; the targets are the
+   `num_targets` columns of `targets_path`, or, when it is NULL, the last
+   `num_targets` columns of `features_path`. Both files need the same number
+   of rows.
+
+   Split: the last round(rows * test_fraction) rows (at least one when
+   test_fraction > 0) are the test set, the others the training set, in file
+   order (deterministic; the trainer shuffles the training rows per epoch).
+   test_fraction in [0, 1); with 0, *test is left empty (num_samples 0).
+
+   Every feature column is standardized to z = (v - mean) / std with the
+   mean and population std of the training rows only (a constant column is
+   only centered); with standardize_target != 0 the targets are too. R^2 is
+   invariant to that affine map of the targets.
+
+   Layout: each sample is its features followed by its targets
+   (sample_numel = features + targets), labels are all 0 and num_classes is
+   0, which marks a regression dataset for the trainer. */
+int adj_csv_regression_load(const char *features_path,
+                            const char *targets_path, int64_t num_targets,
+                            double test_fraction, int standardize_target,
+                            adj_dtype dtype, adj_dataset *train,
+                            adj_dataset *test);
+
+/* Regression evaluation of an mse model over `ds` (a regression dataset) in
+   order: *r2 = 1 - SS_res / SS_tot over all valid rows and target columns
+   (SS_tot around each column's mean over `ds`; 0 / 0 gives 1, x / 0 gives
+   -inf) and the mean loss (loss_fn, weighted by valid rows). Either output
+   may be NULL. Allocates nothing. adj_train and adj_train_to report R^2 in
+   place of the accuracy for mse models ("test-r2" in the progress lines). */
+int adj_evaluate_regression(adj_trainer *t, const adj_dataset *ds, double *r2,
+                            double *mean_loss);
+/* R^2 of `n` predictions against targets (1 - SS_res / SS_tot). */
+double adj_r2_score(const double *pred, const double *target, int64_t n);
+
 /*===------------------------------ Misc --------------------------------===*/
 
 /* Monotonic wall clock in seconds. */
