@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh - Adjoint vs PyTorch: time of one SGD train step, single thread.
 #
-#   bench/run.sh [--runs=K] [--reps=R] [--gemm] [--check-floor] [MODEL...]
+#   bench/run.sh [--runs=K] [--reps=R] [--gemm] [--check-floor] [--all] [MODEL...]
 #
 # Builds everything it needs in a mktemp directory (removed on exit):
 #   adjoint compile bench/models/MODEL.adj -> MODEL.o + MODEL.h
@@ -19,10 +19,12 @@
 #                   takes >= T ms (default 200)
 #   --gemm          also build and run bench/gemm_shapes.c (OpenBLAS sgemm on
 #                   the MLP's matmul shapes; needs cblas.h and -lopenblas)
+#   --all           all models below (default: the two SGD models)
 #   --check-floor   exit 3 if a model is below the project floor
 #                   (Adjoint steps/s >= 0.5x PyTorch on the MLP, >= 2x on
 #                   logistic regression)
-#   MODEL...        subset of: mlp_784_512_512_10 logreg_784_10
+#   MODEL...        subset of: mlp_784_512_512_10 logreg_784_10 (the default)
+#                   mlp_784_512_512_10_adam mlp_784_128_10_adam logreg_784_10_adam
 #
 # Environment:
 #   ADJOINT        the compiler   (default /work/main/build/compiler/tools/adjoint)
@@ -52,6 +54,7 @@ MIN_REP_MS=200
 GEMM=0
 CHECK_FLOOR=0
 ALL_MODELS=(mlp_784_512_512_10 logreg_784_10 mlp_784_512_512_10_adam mlp_784_128_10_adam logreg_784_10_adam)
+DEFAULT_MODELS=(mlp_784_512_512_10 logreg_784_10)
 MODELS=()
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; }
@@ -64,6 +67,7 @@ for arg in "$@"; do
     --min-rep-ms=*) MIN_REP_MS=${arg#*=} ;;
     --gemm) GEMM=1 ;;
     --check-floor) CHECK_FLOOR=1 ;;
+    --all) MODELS=("${ALL_MODELS[@]}") ;;
     -h|--help) usage; exit 0 ;;
     -*) echo "run.sh: unknown option $arg" >&2; usage >&2; exit 2 ;;
     *)
@@ -73,7 +77,7 @@ for arg in "$@"; do
       MODELS+=("$arg") ;;
   esac
 done
-[[ ${#MODELS[@]} -gt 0 ]] || MODELS=("${ALL_MODELS[@]}")
+[[ ${#MODELS[@]} -gt 0 ]] || MODELS=("${DEFAULT_MODELS[@]}")
 for v in "$RUNS" "$REPS" "$MIN_REP_MS"; do
   [[ $v =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: expected a positive integer, got '$v'" >&2; exit 2; }
 done
@@ -173,7 +177,7 @@ echo "weight matrix; x3 for forward + dW + dX, x2 for multiply-add; dX of the fi
 echo "neither implementation computes it)"
 echo
 floor_missed=0
-printf '%-20s %5s %12s %12s %8s %8s %11s %11s  %s\n' model batch adjoint_ms pytorch_ms ratio floor adj_GFLOP/s pt_GFLOP/s status
+printf '%-24s %5s %12s %12s %8s %8s %11s %11s  %s\n' model batch adjoint_ms pytorch_ms ratio floor adj_GFLOP/s pt_GFLOP/s status
 for m in "${MODELS[@]}"; do
   case $m in
     mlp_784_512_512_10_adam) floor=1.1 ;;
@@ -188,7 +192,7 @@ for m in "${MODELS[@]}"; do
       r = p / a; fl = 6 * macs;
       printf "%.2f %.1f %.1f %s\n", r, fl / (a * 1e6), fl / (p * 1e6), (r >= f ? "ok" : "BELOW-FLOOR") }')
   [[ $status == ok ]] || floor_missed=1
-  printf '%-20s %5s %12.4f %12.4f %7sx %7sx %11s %11s  %s\n' "$m" "${BATCH[$m]}" \
+  printf '%-24s %5s %12.4f %12.4f %7sx %7sx %11s %11s  %s\n' "$m" "${BATCH[$m]}" \
     "${A_MS[$m]}" "${P_MS[$m]}" "$ratio" "$floor" "$adj_gf" "$pt_gf" "$status"
 done
 
