@@ -27,10 +27,7 @@ bool isFloatTensor(Value v) {
 }
 
 Value zerosLike(OpBuilder &b, Location loc, Type type) {
-  auto t = cast<RankedTensorType>(type);
-  return arith::ConstantOp::create(
-      b, loc, t,
-      DenseElementsAttr::get(t, b.getFloatAttr(t.getElementType(), 0.0)));
+  return mdl::splatConstant(b, loc, cast<RankedTensorType>(type), 0.0);
 }
 
 /// Differentiates `grad` (a copy of the loss function) in place: appends the
@@ -77,10 +74,8 @@ LogicalResult differentiate(func::FuncOp grad) {
       it->second = mdl::AddOp::create(b, loc, v.getType(), it->second, adj);
   };
   if (active(loss)) {
-    auto lt = cast<RankedTensorType>(loss.getType());
-    adjoints[loss] = arith::ConstantOp::create(
-        b, grad.getLoc(), lt,
-        DenseElementsAttr::get(lt, b.getFloatAttr(lt.getElementType(), 1.0)));
+    adjoints[loss] = mdl::splatConstant(
+        b, grad.getLoc(), cast<RankedTensorType>(loss.getType()), 1.0);
   }
 
   SmallVector<Operation *> forward;

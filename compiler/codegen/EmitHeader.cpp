@@ -150,10 +150,7 @@ std::string call(StringRef symbol, ArrayRef<CArg> args) {
   std::string s = "  " + symbol.str() + "(";
   for (auto [i, a] : llvm::enumerate(args)) {
     s += i ? ", " : "";
-    if (a.name == "lr")
-      s += "(" + a.type + ")" + a.source;
-    else
-      s += "(" + a.type + ")" + a.source;
+    s += "(" + a.type + ")" + a.source;
   }
   return s + ");\n";
 }

@@ -23,6 +23,24 @@ inline mlir::Value floatConst(mlir::OpBuilder &b, mlir::Location loc,
   return mlir::arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, v));
 }
 
+/// A float scalar widened to f64: optimizer hyper-parameter arithmetic
+/// (bias corrections, schedules) runs in f64, like torch.optim's Python
+/// floats.
+inline mlir::Value toF64(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value v) {
+  if (v.getType().isF64())
+    return v;
+  return mlir::arith::ExtFOp::create(b, loc, b.getF64Type(), v);
+}
+
+/// An f64 scalar rounded to the float type `elem`.
+inline mlir::Value fromF64(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value v, mlir::Type elem) {
+  if (elem.isF64())
+    return v;
+  return mlir::arith::TruncFOp::create(b, loc, elem, v);
+}
+
 /// `tensor.empty` filled with `value`.
 inline mlir::Value filled(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::RankedTensorType type, double value) {

@@ -157,9 +157,7 @@ func::FuncOp Importer::makeFunction(StringRef name,
 }
 
 Value Importer::constantScalar(Type elem, double v, Location l) {
-  auto type = RankedTensorType::get({}, elem);
-  return arith::ConstantOp::create(
-      b, l, type, DenseElementsAttr::get(type, b.getFloatAttr(elem, v)));
+  return mdl::splatConstant(b, l, RankedTensorType::get({}, elem), v);
 }
 
 Value Importer::constant(const ast::Expr &e) {

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Passes.h"
+#include "compiler/conversion/LinalgBuilders.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -81,10 +82,7 @@ Value scheduledLr(OpBuilder &b, Location loc, Value lr, Value step,
                   DictionaryAttr sched, DictionaryAttr warm) {
   F64 f{b, loc};
   Type elem = lr.getType();
-  Value base =
-      elem.isF64()
-          ? lr
-          : arith::ExtFOp::create(b, loc, b.getF64Type(), lr).getResult();
+  Value base = toF64(b, loc, lr);
   Value k =
       f.sub(arith::SIToFPOp::create(b, loc, b.getF64Type(), step), f.c(1.0));
   auto mainAt = [&](Value kk) -> Value {
@@ -152,9 +150,7 @@ Value scheduledLr(OpBuilder &b, Location loc, Value lr, Value step,
   } else {
     result = mainAt(k);
   }
-  if (elem.isF64())
-    return result;
-  return arith::TruncFOp::create(b, loc, elem, result);
+  return fromF64(b, loc, result, elem);
 }
 
 struct FuseOptimizerPass
@@ -408,12 +404,9 @@ struct FuseOptimizerPass
       if (deferred) {
         b.setInsertionPoint(ret);
         Value acc = body.getArgument(stateArgs[k].back());
-        auto scalar = RankedTensorType::get({}, elem);
         totals[k] = mdl::AddOp::create(b, loc, g.getType(), acc, g);
-        Value inv = arith::ConstantOp::create(
-            b, loc, scalar,
-            DenseElementsAttr::get(
-                scalar, b.getFloatAttr(elem, 1.0 / double(accumulate))));
+        Value inv = mdl::splatConstant(b, loc, RankedTensorType::get({}, elem),
+                                       1.0 / double(accumulate));
         g = mdl::MulOp::create(b, loc, g.getType(), totals[k], inv);
         b.setInsertionPointToEnd(deferred.get());
       } else if (noFuse || clipNorm > 0) {
@@ -510,12 +503,9 @@ struct FuseOptimizerPass
                                         deferred->getOperations());
       b.setInsertionPointToEnd(thenBlock);
       for (auto [i, v] : llvm::enumerate(thenValues))
-        if (!v) {
-          auto t = cast<RankedTensorType>(types[i]);
-          thenValues[i] = arith::ConstantOp::create(
-              b, loc, t,
-              DenseElementsAttr::get(t, b.getFloatAttr(t.getElementType(), 0)));
-        }
+        if (!v)
+          thenValues[i] =
+              mdl::splatConstant(b, loc, cast<RankedTensorType>(types[i]), 0);
       scf::YieldOp::create(b, loc, thenValues);
       b.setInsertionPointToEnd(&ifOp.getElseRegion().front());
       scf::YieldOp::create(b, loc, elseValues);

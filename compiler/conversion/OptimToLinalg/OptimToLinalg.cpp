@@ -52,8 +52,8 @@ void lowerUpdate(IRRewriter &rw, Operation *op, Value param, Value grad,
         if (clip > 0) {
           Type elem = g.getType();
           g = arith::MinimumFOp::create(
-              b, l, arith::MaximumFOp::create(b, l, g,
-                                              floatConst(b, l, elem, -clip)),
+              b, l,
+              arith::MaximumFOp::create(b, l, g, floatConst(b, l, elem, -clip)),
               floatConst(b, l, elem, clip));
         }
         linalg::YieldOp::create(b, l, body(b, l, g, a[1], a.drop_front(2)));
@@ -79,16 +79,9 @@ struct Scalars {
   }
 };
 
-/// `1 - beta^step` computed in f64 (as torch.optim does in Python), then
-/// rounded to the element type; also returns the f64 value for reuse.
+/// The step count as an f64.
 Value f64StepCount(OpBuilder &b, Location loc, Value step) {
   return arith::SIToFPOp::create(b, loc, b.getF64Type(), step);
-}
-
-Value toElem(OpBuilder &b, Location loc, Value f64, Type elem) {
-  if (elem.isF64())
-    return f64;
-  return arith::TruncFOp::create(b, loc, elem, f64);
 }
 
 void lowerSgd(IRRewriter &rw, optim::SgdOp op) {
@@ -149,19 +142,16 @@ void lowerAdam(IRRewriter &rw, optim::AdamOp op) {
   Value one64 = floatConst(rw, loc, rw.getF64Type(), 1.0);
   Value bc1 = arith::SubFOp::create(rw, loc, one64, pow(b1));
   Value bc2 = arith::SubFOp::create(rw, loc, one64, pow(b2));
-  Value lr64 =
-      elem.isF64()
-          ? lr
-          : arith::ExtFOp::create(rw, loc, rw.getF64Type(), lr).getResult();
+  Value lr64 = toF64(rw, loc, lr);
   Value stepSize =
-      toElem(rw, loc, arith::DivFOp::create(rw, loc, lr64, bc1), elem);
-  Value bc2Sqrt = toElem(rw, loc, math::SqrtOp::create(rw, loc, bc2), elem);
+      fromF64(rw, loc, arith::DivFOp::create(rw, loc, lr64, bc1), elem);
+  Value bc2Sqrt = fromF64(rw, loc, math::SqrtOp::create(rw, loc, bc2), elem);
   Value decayFactor;
   if (decoupled && wd != 0.0) {
     Value lrwd = arith::MulFOp::create(
         rw, loc, lr64, floatConst(rw, loc, rw.getF64Type(), wd));
     decayFactor =
-        toElem(rw, loc, arith::SubFOp::create(rw, loc, one64, lrwd), elem);
+        fromF64(rw, loc, arith::SubFOp::create(rw, loc, one64, lrwd), elem);
   }
   lowerUpdate(rw, op, op.getParam(), op.getGrad(), op.getState(),
               [&](OpBuilder &b, Location l, Value g, Value p, ValueRange st) {
@@ -196,18 +186,15 @@ void lowerAdagrad(IRRewriter &rw, optim::AdagradOp op) {
   // clr = lr / (1 + (step - 1) * lr_decay), in f64.
   Value t = f64StepCount(rw, loc, op.getStep());
   Value one64 = floatConst(rw, loc, rw.getF64Type(), 1.0);
-  Value lr64 =
-      elem.isF64()
-          ? lr
-          : arith::ExtFOp::create(rw, loc, rw.getF64Type(), lr).getResult();
+  Value lr64 = toF64(rw, loc, lr);
   Value scaled =
       arith::MulFOp::create(rw, loc, arith::SubFOp::create(rw, loc, t, one64),
                             floatConst(rw, loc, rw.getF64Type(), decay));
   Value clr =
-      toElem(rw, loc,
-             arith::DivFOp::create(
-                 rw, loc, lr64, arith::AddFOp::create(rw, loc, one64, scaled)),
-             elem);
+      fromF64(rw, loc,
+              arith::DivFOp::create(
+                  rw, loc, lr64, arith::AddFOp::create(rw, loc, one64, scaled)),
+              elem);
   lowerUpdate(
       rw, op, op.getParam(), op.getGrad(), op.getState(),
       [&](OpBuilder &b, Location l, Value g, Value p, ValueRange st) {

@@ -24,10 +24,9 @@ RankedTensorType tensorType(Value v) {
 
 /// A rank-0 constant of the element type of `like`.
 Value scalarConstant(OpBuilder &b, Location loc, Value like, double value) {
-  Type elem = tensorType(like).getElementType();
-  auto type = RankedTensorType::get({}, elem);
-  auto attr = DenseElementsAttr::get(type, b.getFloatAttr(elem, value));
-  return arith::ConstantOp::create(b, loc, type, attr);
+  return splatConstant(
+      b, loc, RankedTensorType::get({}, tensorType(like).getElementType()),
+      value);
 }
 
 /// Sums `grad` down to `target`'s shape: the inverse of NumPy broadcasting.

@@ -25,6 +25,14 @@ adjoint::mdl::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
   return out;
 }
 
+Value adjoint::mdl::splatConstant(OpBuilder &b, Location loc,
+                                  RankedTensorType type, double value) {
+  return arith::ConstantOp::create(
+      b, loc, type,
+      DenseElementsAttr::get(type,
+                             b.getFloatAttr(type.getElementType(), value)));
+}
+
 //===----------------------------------------------------------------------===//
 // Declarations
 //===----------------------------------------------------------------------===//

@@ -25,6 +25,11 @@ namespace adjoint::mdl {
 std::optional<llvm::SmallVector<int64_t>>
 broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
 
+/// An arith.constant of float tensor type `type` with every element `value`
+/// (seeds, zero adjoints, scale factors).
+mlir::Value splatConstant(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::RankedTensorType type, double value);
+
 /// Names of the function argument attributes that describe a model function.
 constexpr llvm::StringLiteral kParamAttr = "mdl.param";
 constexpr llvm::StringLiteral kInputAttr = "mdl.input";
