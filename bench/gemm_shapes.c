@@ -4,7 +4,12 @@
  * runs the matmuls of one train step of mlp_784_512_512_10 (batch 128).
  *
  *   cc -O2 bench/gemm_shapes.c -lopenblas -lm -o gemm_shapes
- *   OPENBLAS_NUM_THREADS=1 taskset -c 0 ./gemm_shapes [--reps=R]
+ *   OPENBLAS_NUM_THREADS=1 taskset -c 0 ./gemm_shapes [--reps=R] [SHAPE...]
+ *
+ * With SHAPE arguments (M,N,K,AB where A and B are N or T, e.g.
+ * 784,512,128,TN) only those shapes are timed, one line each (labelled
+ * "arg"); bench/kernels.py uses this to compare the generated kernels with
+ * OpenBLAS at their own shapes.
  *
  * For a layer y[B, out] = x[B, in] @ w[in, out] the step needs
  *   fwd  y  = x @ w        M=B   N=out K=in   (NN)
@@ -101,14 +106,37 @@ static double time_gemm(const shape *s, int reps) {
 
 int main(int argc, char **argv) {
   int reps = 7;
+  shape custom[64];
+  size_t ncustom = 0;
   for (int i = 1; i < argc; ++i) {
-    if (strncmp(argv[i], "--reps=", 7) == 0 && atoi(argv[i] + 7) > 0)
+    char ta, tb, end;
+    shape *c = &custom[ncustom];
+    if (strncmp(argv[i], "--reps=", 7) == 0 && atoi(argv[i] + 7) > 0) {
       reps = atoi(argv[i] + 7);
-    else {
-      fprintf(stderr, "usage: %s [--reps=R]\n", argv[0]);
+    } else if (ncustom < 64 &&
+               sscanf(argv[i], "%d,%d,%d,%c%c%c", &c->m, &c->n, &c->k, &ta,
+                      &tb, &end) == 5 &&
+               c->m > 0 && c->n > 0 && c->k > 0 && (ta == 'N' || ta == 'T') &&
+               (tb == 'N' || tb == 'T')) {
+      c->label = "arg";
+      c->ta = ta == 'T';
+      c->tb = tb == 'T';
+      ++ncustom;
+    } else {
+      fprintf(stderr, "usage: %s [--reps=R] [M,N,K,{N|T}{N|T}...]\n",
+              argv[0]);
       return 2;
     }
   }
+  for (size_t i = 0; i < ncustom; ++i) {
+    const shape *s = &custom[i];
+    double ms = time_gemm(s, reps);
+    printf("gemm %-14s M %4d N %4d K %4d %s%s ms %8.4f GFLOP/s %7.2f\n",
+           s->label, s->m, s->n, s->k, s->ta ? "T" : "N", s->tb ? "T" : "N",
+           ms, 2.0 * s->m * s->n * s->k / (ms * 1e6));
+  }
+  if (ncustom > 0)
+    return 0;
   const int B = 128;
   const shape shapes[] = {
       /* layer 1: 784 -> 512 (x is an input: no dX) */

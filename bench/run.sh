@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# bench/run.sh - Adjoint vs PyTorch: time of one SGD train step, single thread.
+# bench/run.sh - Adjoint vs PyTorch: time of one train step, single thread.
 #
-#   bench/run.sh [--runs=K] [--reps=R] [--gemm] [--check-floor] [--all] [MODEL...]
+#   bench/run.sh [--runs=K] [--reps=R] [--gemm] [--no-libtorch] [--check-floor]
+#                [--all] [MODEL...]
 #
 # Builds everything it needs in a mktemp directory (removed on exit):
 #   adjoint compile bench/models/MODEL.adj -> MODEL.o + MODEL.h
 #   cc bench/step_bench.c MODEL.o libadjoint_rt.a -lz -lm
-# then, for each model, runs the Adjoint harness and bench/torch_step.py
+#   c++ bench/libtorch_step.cpp -ltorch -ltorch_cpu -lc10   (libtorch-dev)
+# then, for each model, runs the Adjoint harness, bench/torch_step.py
+# (PyTorch from Python) and libtorch_step (PyTorch from C++, no Python)
 # alternately K times (default 3) and reports the median over runs of each
-# run's median ms/step. Everything runs single-threaded: OMP_NUM_THREADS=1
+# run's median ms/step; the ratio is against the faster of the two PyTorch
+# peers. Everything runs single-threaded: OMP_NUM_THREADS=1
 # (and the OpenBLAS/MKL equivalents), torch.set_num_threads(1), and pinned
 # with `taskset -c $BENCH_CPU` (default CPU 0) when taskset is available.
 #
@@ -19,6 +23,7 @@
 #                   takes >= T ms (default 200)
 #   --gemm          also build and run bench/gemm_shapes.c (OpenBLAS sgemm on
 #                   the MLP's matmul shapes; needs cblas.h and -lopenblas)
+#   --no-libtorch   skip the C++ peer (building it takes ~40 s)
 #   --all           all models below (default: the two SGD models)
 #   --check-floor   exit 3 if a model is below the project floor
 #                   (Adjoint steps/s >= 0.5x PyTorch on the MLP, >= 2x on
@@ -32,6 +37,8 @@
 #   ADJOINT_INCLUDE runtime headers (default <repo>/runtime/include)
 #   PYTHON         interpreter with torch (default /usr/bin/python3)
 #   CC             C compiler (default cc);  CFLAGS (default -O2)
+#   CXX            C++ compiler for the libtorch peer (default g++, the
+#                  compiler libtorch-dev was built with)
 #   BENCH_CPU      CPU to pin to (default 0)
 #
 # Exit status: 0 ok, 1 a build or benchmark step failed, 2 usage, 3 floor
@@ -46,6 +53,8 @@ ADJOINT_INCLUDE=${ADJOINT_INCLUDE:-$REPO_DIR/runtime/include}
 PYTHON=${PYTHON:-/usr/bin/python3}
 CC=${CC:-cc}
 CFLAGS=${CFLAGS:--O2}
+CXX=${CXX:-g++}
+LIBTORCH=1
 BENCH_CPU=${BENCH_CPU:-0}
 
 RUNS=3
@@ -66,6 +75,7 @@ for arg in "$@"; do
     --reps=*) REPS=${arg#*=} ;;
     --min-rep-ms=*) MIN_REP_MS=${arg#*=} ;;
     --gemm) GEMM=1 ;;
+    --no-libtorch) LIBTORCH=0 ;;
     --check-floor) CHECK_FLOOR=1 ;;
     --all) MODELS=("${ALL_MODELS[@]}") ;;
     -h|--help) usage; exit 0 ;;
@@ -111,6 +121,14 @@ for m in "${MODELS[@]}"; do
     >"$TMP/$m.cc.log" 2>&1 ||
     { cat "$TMP/$m.cc.log" >&2; die "building step_bench for $m failed"; }
 done
+if [[ $LIBTORCH == 1 ]]; then
+  [[ -f /usr/include/torch/csrc/api/include/torch/torch.h ]] ||
+    die "libtorch headers not found (install libtorch-dev, or pass --no-libtorch)"
+  "$CXX" -O2 -std=c++17 -I/usr/include/torch/csrc/api/include \
+    "$BENCH_DIR/libtorch_step.cpp" -ltorch -ltorch_cpu -lc10 \
+    -o "$TMP/libtorch_step" >"$TMP/libtorch.cc.log" 2>&1 ||
+    { cat "$TMP/libtorch.cc.log" >&2; die "building libtorch_step failed"; }
+fi
 if [[ $GEMM == 1 ]]; then
   # shellcheck disable=SC2086
   "$CC" $CFLAGS "$BENCH_DIR/gemm_shapes.c" -lopenblas -lm -o "$TMP/gemm_shapes" \
@@ -136,9 +154,9 @@ echo
 
 median() { sort -g | awk '{v[NR]=$1} END{if(NR==0)exit 1; if(NR%2)print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 
-declare -A A_MS P_MS BATCH MACS
+declare -A A_MS P_MS L_MS BATCH MACS
 for m in "${MODELS[@]}"; do
-  : >"$TMP/$m.adj.ms"; : >"$TMP/$m.pt.ms"
+  : >"$TMP/$m.adj.ms"; : >"$TMP/$m.pt.ms"; : >"$TMP/$m.lt.ms"
   for ((r = 1; r <= RUNS; r++)); do
     "${PIN[@]}" "$TMP/step_$m" --reps="$REPS" --min-rep-ms="$MIN_REP_MS" \
       >"$TMP/out" 2>"$TMP/err" ||
@@ -153,12 +171,25 @@ for m in "${MODELS[@]}"; do
       { cat "$TMP/out" "$TMP/err" >&2; die "pytorch benchmark of $m failed (run $r)"; }
     sed 's/^/  /' "$TMP/out"
     awk -v m="$m" '$1=="pytorch" && $2==m && $3=="ms/step" {print $5}' "$TMP/out" >>"$TMP/$m.pt.ms"
+
+    if [[ $LIBTORCH == 1 ]]; then
+      "${PIN[@]}" "$TMP/libtorch_step" "$m" --reps="$REPS" \
+        --min-rep-ms="$MIN_REP_MS" >"$TMP/out" 2>"$TMP/err" ||
+        { cat "$TMP/out" "$TMP/err" >&2; die "libtorch benchmark of $m failed (run $r)"; }
+      sed 's/^/  /' "$TMP/out"
+      awk -v m="$m" '$1=="libtorch" && $2==m && $3=="ms/step" {print $5}' "$TMP/out" >>"$TMP/$m.lt.ms"
+    fi
   done
   [[ $(wc -l <"$TMP/$m.adj.ms") == "$RUNS" && $(wc -l <"$TMP/$m.pt.ms") == "$RUNS" ]] ||
     die "could not parse the benchmark output for $m"
   [[ -n ${BATCH[$m]} && -n ${MACS[$m]} ]] || die "could not parse batch/matmul_macs for $m"
   A_MS[$m]=$(median <"$TMP/$m.adj.ms")
   P_MS[$m]=$(median <"$TMP/$m.pt.ms")
+  L_MS[$m]=-
+  if [[ $LIBTORCH == 1 ]]; then
+    [[ $(wc -l <"$TMP/$m.lt.ms") == "$RUNS" ]] || die "could not parse the libtorch output for $m"
+    L_MS[$m]=$(median <"$TMP/$m.lt.ms")
+  fi
 done
 
 if [[ $GEMM == 1 ]]; then
@@ -171,13 +202,14 @@ fi
 
 # ---------------------------------------------------------------- table
 echo
-echo "median over $RUNS runs of the per-run median ms/step; ratio = PyTorch ms / Adjoint ms (speedup of Adjoint)"
+echo "median over $RUNS runs of the per-run median ms/step; ratio = faster PyTorch ms (Python or libtorch)"
+echo "/ Adjoint ms (speedup of Adjoint)"
 echo "GFLOP/s = FLOP / time with FLOP per step = 2 * 3 * sum of matmul MACs (forward MACs = B * in * out per"
 echo "weight matrix; x3 for forward + dW + dX, x2 for multiply-add; dX of the first layer is counted although"
 echo "neither implementation computes it)"
 echo
 floor_missed=0
-printf '%-24s %5s %12s %12s %8s %8s %11s %11s  %s\n' model batch adjoint_ms pytorch_ms ratio floor adj_GFLOP/s pt_GFLOP/s status
+printf '%-24s %5s %11s %11s %11s %8s %8s %11s %11s  %s\n' model batch adjoint_ms pytorch_ms libtorch_ms ratio floor adj_GFLOP/s pt_GFLOP/s status
 for m in "${MODELS[@]}"; do
   case $m in
     mlp_784_512_512_10_adam) floor=1.1 ;;
@@ -188,12 +220,13 @@ for m in "${MODELS[@]}"; do
     *) floor=0 ;;
   esac
   read -r ratio adj_gf pt_gf status < <(awk -v a="${A_MS[$m]}" -v p="${P_MS[$m]}" \
-    -v macs="${MACS[$m]}" -v f="$floor" 'BEGIN {
+    -v l="${L_MS[$m]}" -v macs="${MACS[$m]}" -v f="$floor" 'BEGIN {
+      if (l != "-" && l + 0 < p + 0) p = l;
       r = p / a; fl = 6 * macs;
       printf "%.2f %.1f %.1f %s\n", r, fl / (a * 1e6), fl / (p * 1e6), (r >= f ? "ok" : "BELOW-FLOOR") }')
   [[ $status == ok ]] || floor_missed=1
-  printf '%-24s %5s %12.4f %12.4f %7sx %7sx %11s %11s  %s\n' "$m" "${BATCH[$m]}" \
-    "${A_MS[$m]}" "${P_MS[$m]}" "$ratio" "$floor" "$adj_gf" "$pt_gf" "$status"
+  printf '%-24s %5s %11.4f %11.4f %11s %7sx %7sx %11s %11s  %s\n' "$m" "${BATCH[$m]}" \
+    "${A_MS[$m]}" "${P_MS[$m]}" "${L_MS[$m]}" "$ratio" "$floor" "$adj_gf" "$pt_gf" "$status"
 done
 
 if [[ $floor_missed == 1 ]]; then

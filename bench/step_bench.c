@@ -20,16 +20,22 @@
  *
  * Options:  --steps=N (0 = calibrate so one repetition takes >= --min-rep-ms)
  *           --reps=R  --warmup=W  --min-rep-ms=T  --seed=S
+ *           --peak-mflops=P  (with a model compiled with --profile: the
+ *           machine's FMA peak in MFLOP/s, for the %peak column)
  *
  * Output (stdout, one line each):
  *   adjoint <name> ms/step median <x> min <y>
  *   # adjoint <name> batch <B> steps <N> reps <R> loss <first> -> <last> matmul_macs <M>
+ * and, for a model compiled with --profile, the per-kernel table of the
+ * train step over the timed repetitions (adj_prof_report in
+ * adjoint/profile.h).
  * matmul_macs is the sum over rank-2 params [in, out] of B * in * out, i.e.
  * the MACs of the forward matmuls when every weight matrix is used once as
  * x[B, in] @ w[in, out] (true for the benchmark models).
  * Exit status 0 on success, 1 on any failure (message on stderr).
  *
  *===----------------------------------------------------------------------===*/
+#include "adjoint/profile.h"
 #include "adjoint/runtime.h"
 
 #include <math.h>
@@ -79,16 +85,18 @@ static int parse_opt(const char *arg, const char *name, long long *out) {
 int main(int argc, char **argv) {
   const adj_model_info *info = &ADJ_MODEL_INFO;
   long long steps = 0, reps = 7, warmup = 20, min_rep_ms = 200, seed = 1;
+  long long peak_mflops = 0;
   for (int i = 1; i < argc; ++i) {
     if (parse_opt(argv[i], "--steps", &steps) ||
         parse_opt(argv[i], "--reps", &reps) ||
         parse_opt(argv[i], "--warmup", &warmup) ||
         parse_opt(argv[i], "--min-rep-ms", &min_rep_ms) ||
-        parse_opt(argv[i], "--seed", &seed))
+        parse_opt(argv[i], "--seed", &seed) ||
+        parse_opt(argv[i], "--peak-mflops", &peak_mflops))
       continue;
     fprintf(stderr,
             "usage: %s [--steps=N] [--reps=R] [--warmup=W] [--min-rep-ms=T] "
-            "[--seed=S]\n",
+            "[--seed=S] [--peak-mflops=P]\n",
             argv[0]);
     return 2;
   }
@@ -221,6 +229,7 @@ int main(int argc, char **argv) {
   double *per_step_ms = malloc(sizeof(double) * (size_t)reps);
   if (!per_step_ms)
     return fail("malloc");
+  adj_prof_reset(); /* profile only the timed repetitions */
   for (long long r = 0; r < reps; ++r) {
     double t0 = adj_now_seconds();
     for (long long s = 0; s < steps; ++s)
@@ -246,6 +255,11 @@ int main(int argc, char **argv) {
          "matmul_macs %lld\n",
          info->name, (long long)info->batch, steps, reps, first_loss, last_loss,
          (long long)macs);
+  if (adj_prof_count() > 0) {
+    char filter[256];
+    snprintf(filter, sizeof filter, "%s_train_step |", info->name);
+    adj_prof_report(stdout, filter, (double)peak_mflops * 1e-3);
+  }
 
   free(per_step_ms);
   for (int i = 0; i < info->num_params; ++i)

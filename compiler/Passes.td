@@ -140,4 +140,32 @@ def AdjointLowerVectors : Pass<"adjoint-lower-vectors", "mlir::func::FuncOp"> {
                            "mlir::math::MathDialect"];
 }
 
+def AdjointProfileMark : Pass<"adjoint-profile-mark", "mlir::ModuleOp"> {
+  let summary = "name every linalg kernel of an entry point for profiling";
+  let description = [{
+    The first half of `--profile`. Runs on linalg on tensors, before the
+    schedules: gives every linalg op of a public function a location named
+    `adjoint.kernel.N` (wrapping its source location) and records kernel N
+    (op, shape, floating-point operations) in the module attribute
+    `adjoint.kernels`. Tiling, fusion and bufferization keep locations, so
+    after them `adjoint-profile-instrument` can tell which kernels each loop
+    nest computes.
+  }];
+}
+
+def AdjointProfileInstrument : Pass<"adjoint-profile-instrument", "mlir::ModuleOp"> {
+  let summary = "time every top-level loop nest and kernel of an entry point";
+  let description = [{
+    The second half of `--profile`. Runs on memrefs, after the schedules and
+    static scratch: wraps each top-level op of a public function that does
+    work (a loop nest, a linalg op, a copy) in calls of the runtime's
+    `adj_prof_enter(name, flops)` and `adj_prof_exit(name)`. The region is
+    named after its function, the kernels `adjoint-profile-mark` recorded
+    inside it (or its op) and its source location; its floating-point
+    operations are the sum over those kernels. Removes the kernel names
+    from the locations and the module attribute.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::func::FuncDialect"];
+}
+
 #endif // ADJOINT_PASSES

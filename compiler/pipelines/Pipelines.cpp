@@ -22,6 +22,8 @@ std::string adjoint::linalgPipeline(const PipelineOptions &) {
 std::string adjoint::bufferizePipeline(const PipelineOptions &opts) {
   std::string p;
   p += "adjoint-entry-points,";
+  if (opts.profile)
+    p += "adjoint-profile-mark,";
   p += std::string("adjoint-tile-and-vectorize{fuse-epilogues=") +
        (opts.noFuse ? "false" : "true") +
        " threads=" + std::to_string(opts.threads) + "},";
@@ -38,7 +40,10 @@ std::string adjoint::scratchPipeline(const PipelineOptions &opts) {
   // work-sharing loops; otherwise serial loops.
   std::string p =
       opts.threads > 1 ? "scf-forall-to-parallel," : "scf-forall-to-for,";
-  return p + "func.func(adjoint-lower-vectors),adjoint-static-scratch";
+  p += "func.func(adjoint-lower-vectors),adjoint-static-scratch";
+  if (opts.profile)
+    p += ",adjoint-profile-instrument";
+  return p;
 }
 
 std::string adjoint::lowerToLLVMPipeline(const PipelineOptions &opts) {

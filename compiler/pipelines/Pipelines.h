@@ -18,6 +18,9 @@ struct PipelineOptions {
   bool noFuse = false;
   /// > 1: parallel matmul blocks and update tiles lowered to OpenMP.
   int64_t threads = 1;
+  /// Time every top-level loop nest of the entry points through the
+  /// runtime's adj_prof_* calls (adjoint-profile-mark/-instrument).
+  bool profile = false;
 };
 
 /// mdl (forward) -> grad: adjoint-autodiff.

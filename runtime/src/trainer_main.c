@@ -9,6 +9,7 @@
  *===----------------------------------------------------------------------===*/
 #include "adjoint/checkpoint.h"
 #include "adjoint/health.h"
+#include "adjoint/profile.h"
 #include "adjoint/runtime.h"
 
 #include <errno.h>
@@ -503,6 +504,11 @@ int main(int argc, char **argv) {
     goto done;
   }
   printf(regression ? "test r2: %.4f\n" : "test accuracy: %.4f\n", acc);
+  if (adj_prof_count() > 0) {
+    /* Compiled with --profile: where the train steps spent their time. */
+    printf("profile of the train step, per call:\n");
+    adj_prof_report(stdout, "_train_step |", 0.0);
+  }
   fflush(stdout);
   if (save_path && params_file_commit(&saved, &t) != 0)
     goto error;

@@ -65,6 +65,9 @@ options:
                      libomp; OMP_NUM_THREADS picks the thread count at run
                      time; results do not depend on it)
   --f64              compile every f32 tensor as f64
+  --profile          time every kernel (top-level loop nest) of the entry
+                     points; trainers print the table at the end, embedders
+                     call adj_prof_report (adjoint/profile.h)
   --report           print the memory of the train step to stderr: parameters,
                      optimizer state, saved activations, scratch, gradient
                      buffers, and the clipping strategy
@@ -103,6 +106,7 @@ struct Options {
   bool noFuse = false;
   bool f64 = false;
   bool report = false;
+  bool profile = false;
   int64_t threads = 1;
   adjoint::TargetOptions target;
   std::vector<std::string> trainerArgs;
@@ -170,6 +174,8 @@ int parseArgs(int argc, char **argv, Options &o) {
       o.f64 = true;
     } else if (a == "--report") {
       o.report = true;
+    } else if (a == "--profile") {
+      o.profile = true;
     } else if (startsWith(a, "--data") || startsWith(a, "--epochs") ||
                startsWith(a, "--lr") || startsWith(a, "--seed") ||
                startsWith(a, "--limit") || startsWith(a, "--tol") ||
@@ -301,6 +307,7 @@ int Driver::compile(const std::string &objPath, Compiled &out) {
   adjoint::PipelineOptions popts;
   popts.noFuse = o.noFuse;
   popts.threads = o.threads;
+  popts.profile = o.profile;
   if (failed(adjoint::runPipeline(*module, adjoint::gradPipeline(popts))))
     return 1;
   if (o.emit == "grad")
