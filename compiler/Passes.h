@@ -38,6 +38,8 @@ constexpr llvm::StringLiteral kSlotAttr = "optim.slot";
 constexpr llvm::StringLiteral kLrAttr = "optim.lr";
 constexpr llvm::StringLiteral kStepAttr = "optim.step";
 constexpr llvm::StringLiteral kInplaceAttr = "adjoint.inplace";
+/// A forward value recomputed in the reverse sweep (adjoint-rematerialize).
+constexpr llvm::StringLiteral kRematAttr = "mdl.remat";
 constexpr llvm::StringLiteral kNoFuseAttr = "adjoint.no_fuse";
 
 } // namespace adjoint

@@ -20,6 +20,25 @@ def AdjointAutodiff : Pass<"adjoint-autodiff", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def AdjointRematerialize : Pass<"adjoint-rematerialize", "mlir::ModuleOp"> {
+  let summary = "recompute chosen forward values in the reverse sweep instead of keeping them";
+  let description = [{
+    Runs on the gradient functions `adjoint-autodiff` built. For every
+    forward op of a chosen kind (`ops`: mdl op names such as `relu`, `add`,
+    `tanh`, or `all` for every pure elementwise-class op; matmuls and
+    losses are never recomputed) whose value the reverse sweep reads, clones
+    the op right before its first reverse-sweep use and makes the reverse
+    sweep read the clone. The forward value then dies in the forward pass.
+    Clones carry `mdl.remat`, which the lowering keeps on the linalg ops so
+    CSE cannot merge them back. `--report` prints, for every saved
+    activation, what recomputing it would free.
+  }];
+  let options = [
+    ListOption<"ops", "ops", "std::string",
+               "op kinds to recompute (mdl op names, or all)">
+  ];
+}
+
 def AdjointFuseOptimizer : Pass<"adjoint-fuse-optimizer", "mlir::ModuleOp"> {
   let summary = "build the train step with optimizer updates fused into the reverse sweep";
   let description = [{

@@ -5,6 +5,9 @@
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include <string>
+#include <vector>
+
 #include <memory>
 #include <string>
 
@@ -50,6 +53,9 @@ struct MemoryReport {
   int64_t scratch = 0, allocations = 0, paramShaped = 0, weightGradients = 0;
   int64_t staticScratch = 0, staticBuffers = 0;
   bool clipNorm = false;
+  /// For every op kind with saved values: the saved-activation bytes if the
+  /// reverse sweep recomputed that kind (--remat=kind), then for all kinds.
+  std::vector<std::pair<std::string, int64_t>> rematChoices;
 };
 
 /// Fills params, state, inputs and saved activations from the train level.

@@ -76,12 +76,60 @@ void adjoint::collectTrainReport(ModuleOp module, MemoryReport &r) {
     for (Value o : def->getOperands())
       work.push_back(o);
   }
-  for (Operation *op : forward)
-    for (Value res : op->getResults())
-      if (llvm::any_of(res.getUsers(), [&](Operation *u) {
-            return !forward.contains(u) && !isa<func::ReturnOp>(u);
-          }))
-        r.saved += bytesOf(res.getType());
+  auto readByReverse = [&](Value v) {
+    return llvm::any_of(v.getUsers(), [&](Operation *u) {
+      return !forward.contains(u) && !isa<func::ReturnOp>(u);
+    });
+  };
+  // In block order, so the report is deterministic.
+  llvm::SetVector<Value> saved;
+  for (Operation &op : body.without_terminator())
+    if (forward.contains(&op))
+      for (Value res : op.getResults())
+        if (readByReverse(res))
+          saved.insert(res);
+  for (Value v : saved)
+    r.saved += bytesOf(v.getType());
+
+  // What each rematerialization choice would keep instead: the values of
+  // the recomputed kinds are replaced by their forward operands (inputs and
+  // parameters are kept anyway).
+  auto recomputable = [](Operation *op) {
+    return op && isa<mdl::MdlDialect>(op->getDialect()) && isPure(op) &&
+           op->getNumResults() == 1 && op->getNumRegions() == 0 &&
+           !isa<mdl::MatmulOp>(op);
+  };
+  auto savedIf = [&](llvm::function_ref<bool(Operation *)> chosen) {
+    llvm::SetVector<Value> kept;
+    for (Value v : saved) {
+      Operation *def = v.getDefiningOp();
+      if (!recomputable(def) || !chosen(def)) {
+        kept.insert(v);
+        continue;
+      }
+      for (Value o : def->getOperands())
+        if (o.getDefiningOp() && forward.contains(o.getDefiningOp()))
+          kept.insert(o);
+    }
+    // Recomputing an operand's kind too drops it again (one level).
+    int64_t bytes = 0;
+    for (Value v : kept)
+      if (saved.contains(v) || !recomputable(v.getDefiningOp()) ||
+          !chosen(v.getDefiningOp()))
+        bytes += bytesOf(v.getType());
+    return bytes;
+  };
+  llvm::SetVector<StringRef> kinds;
+  for (Value v : saved)
+    if (recomputable(v.getDefiningOp()))
+      kinds.insert(v.getDefiningOp()->getName().stripDialect());
+  for (StringRef k : kinds)
+    r.rematChoices.emplace_back(k.str(), savedIf([&](Operation *op) {
+                                  return op->getName().stripDialect() == k;
+                                }));
+  if (kinds.size() > 1)
+    r.rematChoices.emplace_back("all",
+                                savedIf([](Operation *) { return true; }));
   if (auto train = *module.getOps<mdl::TrainOp>().begin()) {
     if (auto clip = train.getClip())
       if (clip->getAs<StringAttr>("kind").getValue() == "norm")
@@ -132,6 +180,8 @@ void adjoint::printReport(const MemoryReport &r, llvm::raw_ostream &os) {
   os << "  inputs and mask:     " << human(r.inputs) << "\n";
   os << "  saved activations:   " << human(r.saved)
      << " (forward values the reverse sweep reads)\n";
+  for (const auto &[kind, bytes] : r.rematChoices)
+    os << "    with --remat=" << kind << ": " << human(bytes) << "\n";
   os << "  scratch:             " << human(r.staticScratch) << " in "
      << r.staticBuffers << " static buffers (" << r.allocations
      << " temporaries of " << human(r.scratch)

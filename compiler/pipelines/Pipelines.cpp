@@ -6,8 +6,11 @@
 
 using namespace mlir;
 
-std::string adjoint::gradPipeline(const PipelineOptions &) {
-  return "adjoint-autodiff,canonicalize,cse";
+std::string adjoint::gradPipeline(const PipelineOptions &opts) {
+  std::string p = "adjoint-autodiff,canonicalize,cse";
+  if (!opts.remat.empty())
+    p += ",adjoint-rematerialize{ops=" + opts.remat + "},canonicalize";
+  return p;
 }
 
 std::string adjoint::trainPipeline(const PipelineOptions &opts) {

@@ -21,6 +21,9 @@ struct PipelineOptions {
   /// Time every top-level loop nest of the entry points through the
   /// runtime's adj_prof_* calls (adjoint-profile-mark/-instrument).
   bool profile = false;
+  /// Op kinds whose forward values the reverse sweep recomputes instead of
+  /// reading (adjoint-rematerialize), comma-separated; empty for none.
+  std::string remat;
 };
 
 /// mdl (forward) -> grad: adjoint-autodiff.

@@ -1128,11 +1128,18 @@ struct MdlToLinalgPass
     IRRewriter rewriter(&getContext());
     for (Operation *op : ops) {
       rewriter.setInsertionPoint(op);
+      Operation *before = op->getPrevNode();
       Value v = lower(rewriter, op);
       if (!v) {
         op->emitError("no lowering to linalg for '") << op->getName() << "'";
         return signalPassFailure();
       }
+      // A recomputed forward value stays distinct from its original.
+      if (op->hasAttr(kRematAttr))
+        for (Operation *it = before ? before->getNextNode()
+                                    : &op->getBlock()->front();
+             it != op; it = it->getNextNode())
+          it->setAttr(kRematAttr, rewriter.getUnitAttr());
       rewriter.replaceOp(op, v);
     }
   }

@@ -65,6 +65,10 @@ options:
                      libomp; OMP_NUM_THREADS picks the thread count at run
                      time; results do not depend on it)
   --f64              compile every f32 tensor as f64
+  --remat=OPS        recompute the forward values of these op kinds in the
+                     reverse sweep instead of keeping them (comma-separated
+                     mdl op names such as relu,add, or all); --report shows
+                     what each choice frees
   --profile          time every kernel (top-level loop nest) of the entry
                      points; trainers print the table at the end, embedders
                      call adj_prof_report (adjoint/profile.h)
@@ -107,6 +111,7 @@ struct Options {
   bool f64 = false;
   bool report = false;
   bool profile = false;
+  std::string remat;
   int64_t threads = 1;
   adjoint::TargetOptions target;
   std::vector<std::string> trainerArgs;
@@ -155,6 +160,12 @@ int parseArgs(int argc, char **argv, Options &o) {
     } else if (value("-o", o.output) || value("--emit", o.emit) ||
                value("--model", o.model) || value("--keep", o.keep)) {
     } else if (value("--mcpu", o.target.cpu)) {
+    } else if (value("--remat", o.remat)) {
+      if (o.remat.empty() ||
+          o.remat.find_first_not_of("abcdefghijklmnopqrstuvwxyz_0123456789,") !=
+              std::string::npos)
+        return fail("--remat expects comma-separated op names (or all), got '" +
+                    o.remat + "'");
     } else if (value("--batch", v)) {
       char *end = nullptr;
       long long n = std::strtoll(v.c_str(), &end, 10);
@@ -308,6 +319,7 @@ int Driver::compile(const std::string &objPath, Compiled &out) {
   popts.noFuse = o.noFuse;
   popts.threads = o.threads;
   popts.profile = o.profile;
+  popts.remat = o.remat;
   if (failed(adjoint::runPipeline(*module, adjoint::gradPipeline(popts))))
     return 1;
   if (o.emit == "grad")
