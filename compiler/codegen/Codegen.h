@@ -14,6 +14,7 @@
 namespace llvm {
 class LLVMContext;
 class Module;
+class TargetMachine;
 } // namespace llvm
 
 namespace adjoint {
@@ -24,18 +25,28 @@ struct TargetOptions {
   std::string cpu = "native";
 };
 
+/// The machine code target of one compile: the host triple, the chosen CPU
+/// and its features, and the one llvm::TargetMachine that optimizes the IR
+/// and emits the object.
+struct NativeTarget;
+struct NativeTargetDeleter {
+  void operator()(NativeTarget *t) const;
+};
+using NativeTargetPtr = std::unique_ptr<NativeTarget, NativeTargetDeleter>;
+
+/// Creates the target for `opts` (checks that the CPU exists); null with
+/// `error` set otherwise.
+NativeTargetPtr createNativeTarget(const TargetOptions &opts,
+                                   std::string &error);
+
 /// Translates a module in the LLVM dialect to LLVM IR, optimized at O3 for
-/// the chosen CPU. Returns null after reporting an error on the module.
+/// `target`. Returns null after reporting an error on the module.
 std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
                                                 llvm::LLVMContext &ctx,
-                                                const TargetOptions &opts);
-
-/// Checks that the target CPU of `opts` exists; sets `error` otherwise.
-mlir::LogicalResult checkTarget(const TargetOptions &opts, std::string &error);
+                                                NativeTarget &target);
 
 /// Writes `llvmModule` as an object file (or assembly) at `path`.
-mlir::LogicalResult emitNative(llvm::Module &llvmModule,
-                               const TargetOptions &opts,
+mlir::LogicalResult emitNative(llvm::Module &llvmModule, NativeTarget &target,
                                const std::string &path, bool assembly,
                                std::string &error);
 

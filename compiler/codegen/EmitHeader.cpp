@@ -12,6 +12,7 @@
 #include "compiler/codegen/Codegen.h"
 
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
@@ -293,10 +294,24 @@ LogicalResult adjoint::emitHeader(ModuleOp module, llvm::raw_ostream &os,
     auto f = hyper.getAs<FloatAttr>(k);
     return f ? f.getValueAsDouble() : d;
   };
-  bool mse = false;
+  // The loss function the `loss` statement applies; a value computed
+  // otherwise (which the language does not allow today) is ADJ_LOSS_OTHER.
+  std::string lossKind = "ADJ_LOSS_OTHER";
   if (auto ret =
           dyn_cast<func::ReturnOp>(m.loss.getBody().front().getTerminator()))
-    mse = ret.getOperand(0).getDefiningOp<mdl::MseOp>() != nullptr;
+    if (Operation *def = ret.getOperand(0).getDefiningOp())
+      lossKind = llvm::TypeSwitch<Operation *, std::string>(def)
+                     .Case([](mdl::SoftmaxCrossEntropyOp) {
+                       return "ADJ_LOSS_SOFTMAX_CROSS_ENTROPY";
+                     })
+                     .Case([](mdl::MseOp) { return "ADJ_LOSS_MSE"; })
+                     .Case([](mdl::L1Op) { return "ADJ_LOSS_L1"; })
+                     .Case([](mdl::HuberOp) { return "ADJ_LOSS_HUBER"; })
+                     .Case([](mdl::BceWithLogitsOp) {
+                       return "ADJ_LOSS_BCE_WITH_LOGITS";
+                     })
+                     .Case([](mdl::NllOp) { return "ADJ_LOSS_NLL"; })
+                     .Default([](Operation *) { return "ADJ_LOSS_OTHER"; });
   auto out = cast<RankedTensorType>(m.predict.getResultTypes()[0]);
   os << "static const adj_model_info " << n << "_info = {\n";
   os << "  \"" << n << "\", " << dtypeEnum(elem) << ", " << m.train.getBatch()
@@ -307,8 +322,7 @@ LogicalResult adjoint::emitHeader(ModuleOp module, llvm::raw_ostream &os,
   os << "  " << m.inputs.size() << ", " << n << "__inputs, " << n
      << "__predict_uses,\n";
   os << "  " << tensorInfo("output", out) << ",\n";
-  os << "  " << (mse ? "ADJ_LOSS_MSE" : "ADJ_LOSS_SOFTMAX_CROSS_ENTROPY")
-     << ",\n";
+  os << "  " << lossKind << ",\n";
   os << llvm::formatv("  \"{0}\", {1}, {2}, {3}, {4}u,\n",
                       m.train.getOptimizer(), exact(hp("lr", 0.01)),
                       exact(hp("momentum", 0.0)), m.train.getEpochs(),

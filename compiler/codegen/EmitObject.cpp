@@ -22,25 +22,26 @@
 
 using namespace mlir;
 
-namespace {
-
-struct Target {
+struct adjoint::NativeTarget {
   llvm::Triple triple;
   std::string cpu;
   std::string features;
   std::unique_ptr<llvm::TargetMachine> machine;
 };
 
-/// The target machine for `opts.cpu`, or null with `error` set.
-std::unique_ptr<Target> makeTarget(const adjoint::TargetOptions &opts,
-                                   std::string &error) {
+void adjoint::NativeTargetDeleter::operator()(NativeTarget *t) const {
+  delete t;
+}
+
+adjoint::NativeTargetPtr adjoint::createNativeTarget(const TargetOptions &opts,
+                                                     std::string &error) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
     return true;
   }();
   (void)initialized;
-  auto t = std::make_unique<Target>();
+  NativeTargetPtr t(new NativeTarget());
   t->triple = llvm::Triple(llvm::sys::getProcessTriple());
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(t->triple, error);
@@ -77,22 +78,14 @@ std::unique_ptr<Target> makeTarget(const adjoint::TargetOptions &opts,
   return t;
 }
 
-} // namespace
-
-std::unique_ptr<llvm::Module>
-adjoint::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
-                           const TargetOptions &opts) {
+std::unique_ptr<llvm::Module> adjoint::translateToLLVMIR(ModuleOp module,
+                                                         llvm::LLVMContext &ctx,
+                                                         NativeTarget &target) {
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
   module->getContext()->appendDialectRegistry(registry);
-  std::string error;
-  std::unique_ptr<Target> target = makeTarget(opts, error);
-  if (!target) {
-    module.emitError("cannot create the target machine: ") << error;
-    return nullptr;
-  }
   // The model's argument attributes (mdl.param, mdl.input, ...) served the
   // header; LLVM IR has no use for them.
   module.walk([](LLVM::LLVMFuncOp fn) {
@@ -107,23 +100,23 @@ adjoint::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
     module.emitError("translation to LLVM IR failed");
     return nullptr;
   }
-  llvmModule->setTargetTriple(target->triple);
-  llvmModule->setDataLayout(target->machine->createDataLayout());
+  llvmModule->setTargetTriple(target.triple);
+  llvmModule->setDataLayout(target.machine->createDataLayout());
   for (llvm::Function &fn : *llvmModule) {
     if (fn.isDeclaration())
       continue;
-    fn.addFnAttr("target-cpu", target->cpu);
-    if (!target->features.empty())
-      fn.addFnAttr("target-features", target->features);
+    fn.addFnAttr("target-cpu", target.cpu);
+    if (!target.features.empty())
+      fn.addFnAttr("target-features", target.features);
     fn.addFnAttr("no-trapping-math", "true");
     // The vector code is tiled for 512-bit registers where the CPU has them;
     // LLVM's default tuning for several AVX-512 CPUs splits it into 256-bit
     // halves, halving the FMA width of the matmul kernels.
-    if (target->features.find("+avx512f") != std::string::npos ||
-        target->cpu.find("avx512") != std::string::npos)
+    if (target.features.find("+avx512f") != std::string::npos ||
+        target.cpu.find("avx512") != std::string::npos)
       fn.addFnAttr("prefer-vector-width", "512");
   }
-  auto optimize = makeOptimizingTransformer(3, 0, target->machine.get());
+  auto optimize = makeOptimizingTransformer(3, 0, target.machine.get());
   if (llvm::Error e = optimize(llvmModule.get())) {
     module.emitError("LLVM optimization failed: ")
         << llvm::toString(std::move(e));
@@ -132,18 +125,9 @@ adjoint::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
   return llvmModule;
 }
 
-LogicalResult adjoint::checkTarget(const TargetOptions &opts,
-                                   std::string &error) {
-  return success(makeTarget(opts, error) != nullptr);
-}
-
 LogicalResult adjoint::emitNative(llvm::Module &llvmModule,
-                                  const TargetOptions &opts,
-                                  const std::string &path, bool assembly,
-                                  std::string &error) {
-  std::unique_ptr<Target> target = makeTarget(opts, error);
-  if (!target)
-    return failure();
+                                  NativeTarget &target, const std::string &path,
+                                  bool assembly, std::string &error) {
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
   if (ec) {
@@ -151,7 +135,7 @@ LogicalResult adjoint::emitNative(llvm::Module &llvmModule,
     return failure();
   }
   llvm::legacy::PassManager pm;
-  if (target->machine->addPassesToEmitFile(
+  if (target.machine->addPassesToEmitFile(
           pm, os, nullptr,
           assembly ? llvm::CodeGenFileType::AssemblyFile
                    : llvm::CodeGenFileType::ObjectFile)) {

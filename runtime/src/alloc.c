@@ -57,6 +57,26 @@ const char *adj_dtype_name(adj_dtype dtype) {
   return "invalid";
 }
 
+const char *adj_loss_name(adj_loss_kind loss) {
+  switch (loss) {
+  case ADJ_LOSS_SOFTMAX_CROSS_ENTROPY:
+    return "softmax_cross_entropy";
+  case ADJ_LOSS_MSE:
+    return "mse";
+  case ADJ_LOSS_L1:
+    return "l1";
+  case ADJ_LOSS_HUBER:
+    return "huber";
+  case ADJ_LOSS_BCE_WITH_LOGITS:
+    return "bce_with_logits";
+  case ADJ_LOSS_NLL:
+    return "nll";
+  case ADJ_LOSS_OTHER:
+    return "other";
+  }
+  return "invalid";
+}
+
 double adj_now_seconds(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

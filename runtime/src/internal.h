@@ -4,6 +4,9 @@
 
 #include "adjoint/runtime.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 /* Reads element i of a f32/f64 buffer as double / writes it. */
 static inline double adj_load_elem(const void *buf, adj_dtype dtype,
                                    int64_t i) {
@@ -17,6 +20,17 @@ static inline void adj_store_elem(void *buf, adj_dtype dtype, int64_t i,
     ((float *)buf)[i] = (float)v;
   else
     ((double *)buf)[i] = v;
+}
+
+/* a followed by b in a new malloc'd string; NULL when out of memory. */
+static inline char *adj_concat(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  char *s = (char *)malloc(la + lb + 1);
+  if (s) {
+    memcpy(s, a, la);
+    memcpy(s + la, b, lb + 1);
+  }
+  return s;
 }
 
 /* Reads an IDX file; `what` names the payload in truncation messages

@@ -257,11 +257,13 @@ int adj_trainer_check_dataset(const adj_trainer *t, const adj_dataset *ds) {
     return adj_set_error("model '%s' is a classification model but the "
                          "dataset has regression targets",
                          m);
-  if (info->loss != ADJ_LOSS_SOFTMAX_CROSS_ENTROPY)
-    return adj_set_error("model '%s': unsupported loss for the training "
-                         "driver (only softmax cross-entropy classification "
-                         "models can be trained on a dataset)",
-                         m);
+  if (info->loss != ADJ_LOSS_SOFTMAX_CROSS_ENTROPY &&
+      info->loss != ADJ_LOSS_NLL)
+    return adj_set_error("model '%s': unsupported loss '%s' for the training "
+                         "driver (only softmax cross-entropy and nll "
+                         "classification models can be trained on a "
+                         "dataset)",
+                         m, adj_loss_name(info->loss));
   if (info->num_inputs != 2 || info->inputs[0].dtype != info->dtype ||
       info->inputs[1].dtype != ADJ_I32 || info->inputs[1].rank != 1)
     return adj_set_error("model '%s': unsupported inputs for the training "

@@ -125,43 +125,6 @@ static int fail(const char *msg) {
   return 1;
 }
 
-static int parse_i64(const char *opt, const char *s, int64_t min,
-                     int64_t *out) {
-  char *end = NULL;
-  errno = 0;
-  long long v = strtoll(s, &end, 10);
-  if (errno || end == s || *end != '\0' || v < min)
-    return adj_set_error("%s: expected an integer >= %lld, got '%s'", opt,
-                         (long long)min, s);
-  *out = v;
-  return 0;
-}
-
-static int parse_u64(const char *opt, const char *s, uint64_t *out) {
-  char *end = NULL;
-  errno = 0;
-  if (s[0] == '-')
-    return adj_set_error("%s: expected a non-negative integer, got '%s'", opt,
-                         s);
-  unsigned long long v = strtoull(s, &end, 0);
-  if (errno || end == s || *end != '\0')
-    return adj_set_error("%s: expected a non-negative integer, got '%s'", opt,
-                         s);
-  *out = v;
-  return 0;
-}
-
-static int parse_f64(const char *opt, const char *s, double *out) {
-  char *end = NULL;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (errno || end == s || *end != '\0' || !(v >= 0.0) || v > 1e300)
-    return adj_set_error("%s: expected a non-negative number, got '%s'", opt,
-                         s);
-  *out = v;
-  return 0;
-}
-
 /* --save-params: the parameters are written to "<path>.tmp", which is
    renamed to `path` once complete, so `path` never holds a partial file. The
    temporary file is created before training so that an unwritable path
@@ -310,25 +273,10 @@ int main(int argc, char **argv) {
         "--save-params", "--checkpoint", "--resume", "--stats-every",
         "--log", "--svg", "--csv", "--test-fraction"};
     const char *opt = NULL, *val = NULL;
-    for (size_t k = 0; k < sizeof with_value / sizeof *with_value; ++k) {
-      size_t n = strlen(with_value[k]);
-      if (!strncmp(a, with_value[k], n) && (a[n] == '\0' || a[n] == '=')) {
-        opt = with_value[k];
-        val = a[n] == '=' ? a + n + 1 : NULL;
-        break;
-      }
-    }
-    if (!opt) {
-      fprintf(stderr, "error: unknown option '%s' (see --help)\n", a);
-      return 1;
-    }
-    if (!val) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "error: %s: missing value\n", opt);
-        return 1;
-      }
-      val = argv[++i];
-    }
+    if (adj_option_value(argc, argv, &i, with_value,
+                         sizeof with_value / sizeof *with_value, &opt,
+                         &val) != 0)
+      return fail(adj_last_error());
     int rc = 0;
     if (!strcmp(opt, "--data"))
       data_dir = val;
@@ -337,23 +285,23 @@ int main(int argc, char **argv) {
         rc = adj_set_error("%s: expected FEATURES[,TARGETS]", opt);
       csv_arg = val;
     } else if (!strcmp(opt, "--test-fraction")) {
-      rc = parse_f64(opt, val, &test_fraction);
+      rc = adj_parse_f64(opt, val, &test_fraction);
       if (rc == 0 && !(test_fraction > 0.0 && test_fraction < 1.0))
         rc = adj_set_error("%s: expected a number in (0, 1), got '%s'", opt,
                            val);
     }
     else if (!strcmp(opt, "--epochs"))
-      rc = parse_i64(opt, val, 0, &epochs);
+      rc = adj_parse_i64(opt, val, 0, &epochs);
     else if (!strcmp(opt, "--lr"))
-      rc = parse_f64(opt, val, &lr);
+      rc = adj_parse_f64(opt, val, &lr);
     else if (!strcmp(opt, "--seed"))
-      rc = parse_u64(opt, val, &seed);
+      rc = adj_parse_u64(opt, val, &seed);
     else if (!strcmp(opt, "--limit"))
-      rc = parse_i64(opt, val, 1, &limit);
+      rc = adj_parse_i64(opt, val, 1, &limit);
     else if (!strcmp(opt, "--tol"))
-      rc = parse_f64(opt, val, &tol);
+      rc = adj_parse_f64(opt, val, &tol);
     else if (!strcmp(opt, "--stats-every"))
-      rc = parse_i64(opt, val, 0, &stats_every);
+      rc = adj_parse_i64(opt, val, 0, &stats_every);
     else if (!strcmp(opt, "--log") || !strcmp(opt, "--svg")) {
       if (val[0] == '\0')
         rc = adj_set_error("%s: expected a file name", opt);

@@ -6,6 +6,8 @@
 #include "adjoint/checkpoint.h"
 #include "adjoint/runtime.h"
 
+#include "runtime_TestFiles.h"
+
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -25,22 +27,13 @@
 
 namespace {
 
-using Bytes = std::vector<unsigned char>;
+using adjoint_test::Bytes;
+using adjoint_test::craftSafetensors;
+using adjoint_test::readBytes;
+using adjoint_test::writeBytes;
 
 std::string tmpPath(const std::string &name) {
   return std::string(ADJOINT_TEST_TMPDIR) + "/runtime_checkpoint_" + name;
-}
-
-Bytes readBytes(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(in),
-               std::istreambuf_iterator<char>());
-}
-
-void writeBytes(const std::string &path, const Bytes &b) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char *>(b.data()),
-            static_cast<std::streamsize>(b.size()));
 }
 
 bool exists(const std::string &path) {
@@ -531,18 +524,6 @@ TEST_F(Checkpoint, CorruptHeaderLengthAndBytes) {
   expectLoadError(path, "corrupt checkpoint: data checksum");
 }
 
-// Hand-written headers: a file with header text `json` and `data_len` zero
-// data bytes.
-Bytes craft(const std::string &json, size_t data_len) {
-  Bytes b(8);
-  uint64_t n = json.size();
-  for (int i = 0; i < 8; ++i)
-    b[size_t(i)] = static_cast<unsigned char>(n >> (8 * i));
-  b.insert(b.end(), json.begin(), json.end());
-  b.resize(b.size() + data_len);
-  return b;
-}
-
 TEST_F(Checkpoint, MalformedHeaders) {
   std::string path = tmpPath("malformed.safetensors");
   struct Case {
@@ -612,7 +593,7 @@ TEST_F(Checkpoint, MalformedHeaders) {
   };
   for (const Case &c : cases) {
     SCOPED_TRACE(c.json);
-    writeBytes(path, craft(c.json, c.data));
+    writeBytes(path, craftSafetensors(c.json, c.data));
     expectLoadError(path, c.error);
   }
 }

@@ -4,6 +4,8 @@
 //   adjoint build   MODEL.adj -o EXE [options]
 //   adjoint train   MODEL.adj [trainer options] [options]
 //   adjoint check   MODEL.adj [--tol X] [options]
+//   adjoint grad    MODEL.adj --inputs I.safetensors -o G.safetensors
+//                   [--params P.safetensors] [options]
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +14,8 @@
 #include "compiler/frontend/Frontend.h"
 #include "compiler/import/Import.h"
 #include "compiler/pipelines/Pipelines.h"
+
+#include "adjoint/safetensors.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -44,18 +48,27 @@ commands:
   compile   compile to NAME.o and NAME.h (the default command)
   build     compile and link a ready trainer executable (-o EXE)
   train     compile, link and run the trainer on the data set
-  check     compile in f64 and compare every parameter gradient with
-            central finite differences; exit 1 above the tolerance
+  check     compile in f64 and compare the gradient of every parameter
+            with central finite differences (every element of a parameter
+            with at most 64, else 64 sampled ones; all rows valid, then
+            every third row padding), print per parameter the max relative
+            error and the noise-adjusted one; exit 1 if a noise-adjusted
+            error is above the tolerance or padding rows change the loss
+  grad      one forward and reverse sweep on one batch, no update:
+            read the inputs (and parameters) from safetensors files, write
+            one gradient per parameter and the loss to a safetensors file
 
 options:
   -o NAME            output name: NAME.o + NAME.h for compile, the
-                     executable for build (default: the model file's stem)
+                     executable for build (default: the model file's stem),
+                     the gradients file for grad
   --emit=STAGE       print one stage instead of writing files:
                      ast, mdl, grad, train, linalg, llvm-mlir, llvm, asm,
                      or write it with -o: obj
   --model=NAME       the model to compile (default: the first with a
                      train section, else the first)
-  --batch=N          override the batch size B
+  --batch=N          override the batch size B (grad: taken from the
+                     inputs' first dimension)
   --no-fuse          apply optimizer updates after the whole reverse sweep
                      (the unfused reference path)
   --mcpu=CPU         target CPU: native (default), generic, or an LLVM CPU
@@ -96,7 +109,23 @@ trainer options (train; also accepted by built executables):
   --resume=FILE      continue from a checkpoint, bitwise as if uninterrupted
   --quiet            print only the final line
 check options:
-  --tol=X            tolerance on the max relative error (default 1e-6)
+  --tol=X            tolerance on the noise-adjusted relative error
+                     max(0, |a - n| - noise) / max(|a| + |n|, 1e-6), with a
+                     the gradient, n the central difference and noise its
+                     round-off bound (default 1e-6)
+  --seed=S           seed of the parameters and the random batch
+
+grad options (safetensors files; tensors named after the model's parameters
+and inputs, f32 or f64 as compiled, i32 labels):
+  --inputs=FILE      the batch: one tensor per model input; its first
+                     dimension is the batch size the model is compiled for
+  --params=FILE      the parameters (default: the model's initializers,
+                     seeded by --seed)
+  -o FILE            write the gradients: one tensor per parameter, named
+                     after it, and the scalar loss as tensor 'loss'
+  --seed=S           seed of the initializers (default: the train section's)
+  --save-params=FILE write the parameters used, e.g. the initial ones, so
+                     that another framework can start from the same
 )";
 
 struct Options {
@@ -115,6 +144,8 @@ struct Options {
   int64_t threads = 1;
   adjoint::TargetOptions target;
   std::vector<std::string> trainerArgs;
+  std::string params; // grad
+  std::string inputs; // grad
 };
 
 int fail(const std::string &msg) {
@@ -129,7 +160,8 @@ bool startsWith(const std::string &s, const char *p) {
 /// Parses the command line; returns an exit code to stop with, or -1.
 int parseArgs(int argc, char **argv, Options &o) {
   int i = 1;
-  static const char *commands[] = {"compile", "build", "train", "check"};
+  static const char *commands[] = {"compile", "build", "train", "check",
+                                   "grad"};
   if (i < argc)
     for (const char *c : commands)
       if (std::string(argv[i]) == c) {
@@ -158,7 +190,8 @@ int parseArgs(int argc, char **argv, Options &o) {
       llvm::outs() << kUsage;
       return 0;
     } else if (value("-o", o.output) || value("--emit", o.emit) ||
-               value("--model", o.model) || value("--keep", o.keep)) {
+               value("--model", o.model) || value("--keep", o.keep) ||
+               value("--params", o.params) || value("--inputs", o.inputs)) {
     } else if (value("--mcpu", o.target.cpu)) {
     } else if (value("--remat", o.remat)) {
       if (o.remat.empty() ||
@@ -212,6 +245,20 @@ int parseArgs(int argc, char **argv, Options &o) {
   }
   if (o.input.empty())
     return fail("no model file given (see --help)");
+  if (o.command != "grad" && (!o.params.empty() || !o.inputs.empty()))
+    return fail("--params and --inputs are options of the grad command");
+  if (o.command == "grad") {
+    if (o.inputs.empty())
+      return fail("grad needs the batch: --inputs=FILE (safetensors, one "
+                  "tensor per model input)");
+    if (o.output.empty())
+      return fail("grad needs an output file: -o FILE");
+    for (const std::string &a : o.trainerArgs)
+      if (startsWith(a, "--") && !startsWith(a, "--seed") &&
+          !startsWith(a, "--save-params"))
+        return fail("option '" + a.substr(0, a.find('=')) +
+                    "' is not an option of the grad command (see --help)");
+  }
   static const char *stages[] = {"",       "ast",  "mdl",       "grad", "train",
                                  "linalg", "llvm", "llvm-mlir", "asm",  "obj"};
   if (llvm::none_of(stages, [&](const char *s) { return o.emit == s; }))
@@ -229,7 +276,7 @@ struct Compiled {
 
 class Driver {
 public:
-  explicit Driver(Options &o) : o(o) {
+  Driver(Options &o, adjoint::NativeTarget &target) : o(o), target(target) {
     DialectRegistry registry;
     registerAllDialects(registry);
     registerAllExtensions(registry);
@@ -248,6 +295,7 @@ private:
   int printOrWrite(const std::function<void(llvm::raw_ostream &)> &print);
 
   Options &o;
+  adjoint::NativeTarget &target;
   MLIRContext ctx;
 };
 
@@ -356,7 +404,7 @@ int Driver::compile(const std::string &objPath, Compiled &out) {
     return print();
   llvm::LLVMContext llctx;
   std::unique_ptr<llvm::Module> llmod =
-      adjoint::translateToLLVMIR(*module, llctx, o.target);
+      adjoint::translateToLLVMIR(*module, llctx, target);
   if (!llmod)
     return 1;
   if (o.emit == "llvm")
@@ -364,11 +412,11 @@ int Driver::compile(const std::string &objPath, Compiled &out) {
         [&](llvm::raw_ostream &os) { llmod->print(os, nullptr); });
   if (o.emit == "asm") {
     std::string path = o.output.empty() ? "-" : o.output;
-    if (failed(adjoint::emitNative(*llmod, o.target, path, true, err)))
+    if (failed(adjoint::emitNative(*llmod, target, path, true, err)))
       return fail(err);
     return 0;
   }
-  if (failed(adjoint::emitNative(*llmod, o.target, objPath, false, err)))
+  if (failed(adjoint::emitNative(*llmod, target, objPath, false, err)))
     return fail(err);
   return 0;
 }
@@ -404,9 +452,11 @@ int run(llvm::StringRef program, ArrayRef<std::string> args,
   return rc;
 }
 
-/// Links the trainer executable `exe` from the object and header in `dir`.
-int linkTrainer(const std::string &dir, const Compiled &c,
-                const std::string &exe, int64_t threadsUsed) {
+/// Links the executable `exe` from the runtime's `mainSource` (the trainer
+/// or the grad program) and the object and header in `dir`.
+int linkProgram(const char *mainSource, const std::string &dir,
+                const Compiled &c, const std::string &exe,
+                int64_t threadsUsed) {
   std::string cc = "cc";
   if (const char *env = std::getenv("CC"))
     cc = env;
@@ -421,7 +471,7 @@ int linkTrainer(const std::string &dir, const Compiled &c,
                                    "-I" ADJOINT_RT_INCLUDE_DIR,
                                    "-DADJ_MODEL_HEADER=\"" + header + "\"",
                                    "-DADJ_MODEL_INFO=" + c.modelName + "_info",
-                                   ADJOINT_RT_TRAINER_MAIN,
+                                   mainSource,
                                    dir + "/" + c.modelName + ".o",
                                    ADJOINT_RT_LIBRARY,
                                    "-lz",
@@ -433,9 +483,9 @@ int linkTrainer(const std::string &dir, const Compiled &c,
     args.insert(args.end() - 2, {"-L" ADJOINT_OMP_LIBDIR, "-lomp",
                                  "-Wl,-rpath," ADJOINT_OMP_LIBDIR});
   }
-  int rc = run(*found, args, "linking the trainer");
+  int rc = run(*found, args, "linking the program");
   if (rc != 0)
-    return rc > 0 ? fail("linking the trainer failed") : rc;
+    return rc > 0 ? fail("linking the program failed") : rc;
   return 0;
 }
 
@@ -452,12 +502,24 @@ int main(int argc, char **argv) {
   if (o.command != "compile" && !o.emit.empty())
     return fail("--emit is only for the compile command");
 
-  {
-    std::string err;
-    if (failed(adjoint::checkTarget(o.target, err)))
-      return fail(err);
+  // One target machine for the whole compile: it checks the CPU name,
+  // optimizes the LLVM IR and emits the object.
+  std::string targetError;
+  adjoint::NativeTargetPtr target =
+      adjoint::createNativeTarget(o.target, targetError);
+  if (!target)
+    return fail(targetError);
+  if (o.command == "grad") {
+    // The model is compiled for the batch of the inputs.
+    int64_t batch = 0;
+    if (adj_safetensors_batch(o.inputs.c_str(), &batch) != 0)
+      return fail(adj_last_error());
+    if (o.batch && *o.batch != batch)
+      return fail("--batch=" + std::to_string(*o.batch) + " but the inputs " +
+                  o.inputs + " have batch size " + std::to_string(batch));
+    o.batch = batch;
   }
-  Driver driver(o);
+  Driver driver(o, *target);
   Compiled compiled;
   if (o.command == "compile") {
     if (!o.emit.empty() && o.emit != "obj")
@@ -470,7 +532,7 @@ int main(int argc, char **argv) {
     return writeFile(base + ".h", compiled.header);
   }
 
-  // build / train / check: work in a temporary (or kept) directory.
+  // build / train / check / grad: work in a temporary (or kept) directory.
   llvm::SmallString<128> dir;
   if (!o.keep.empty()) {
     dir = o.keep;
@@ -489,7 +551,6 @@ int main(int argc, char **argv) {
   });
   std::string stemName = stem(o.input);
   // The object is named after the model (the header includes nothing else).
-  Options compileOpts = o;
   if (int rc = driver.compile((dir + "/obj.o").str(), compiled))
     return rc;
   std::string objPath = (dir + "/" + compiled.modelName + ".o").str();
@@ -498,16 +559,27 @@ int main(int argc, char **argv) {
   if (int rc = writeFile((dir + "/" + compiled.modelName + ".h").str(),
                          compiled.header))
     return rc;
-  std::string exe = o.command == "build"
-                        ? (o.output.empty() ? stemName : o.output)
-                        : (dir + "/" + compiled.modelName + "-trainer").str();
-  if (int rc = linkTrainer(dir.str().str(), compiled, exe, o.threads))
+  std::string exe =
+      o.command == "build"
+          ? (o.output.empty() ? stemName : o.output)
+          : (dir + "/" + compiled.modelName + "-" + o.command).str();
+  const char *mainSource =
+      o.command == "grad" ? ADJOINT_RT_GRAD_MAIN : ADJOINT_RT_TRAINER_MAIN;
+  if (int rc =
+          linkProgram(mainSource, dir.str().str(), compiled, exe, o.threads))
     return rc;
   if (o.command == "build")
     return 0;
   std::vector<std::string> args = o.trainerArgs;
   if (o.command == "check")
     args.insert(args.begin(), "--check");
+  if (o.command == "grad") {
+    args.insert(args.end(), {"--inputs", o.inputs, "-o", o.output});
+    if (!o.params.empty())
+      args.insert(args.end(), {"--params", o.params});
+  }
   llvm::outs().flush();
-  return run(exe, args, "running the trainer");
+  return run(exe, args,
+             o.command == "grad" ? "running the grad program"
+                                 : "running the trainer");
 }

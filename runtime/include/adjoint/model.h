@@ -37,7 +37,18 @@ typedef enum {
   ADJ_INIT_HE_NORMAL       /* N(0, sqrt(2 / fan_in)) */
 } adj_init_kind;
 
-typedef enum { ADJ_LOSS_SOFTMAX_CROSS_ENTROPY = 0, ADJ_LOSS_MSE = 1 } adj_loss_kind;
+/* The model's loss: the loss function its `loss` statement applies.
+   ADJ_LOSS_OTHER stands for a loss function value computed otherwise (the
+   model language has none today: `loss` must call a loss function). */
+typedef enum {
+  ADJ_LOSS_SOFTMAX_CROSS_ENTROPY = 0,
+  ADJ_LOSS_MSE = 1,
+  ADJ_LOSS_L1 = 2,
+  ADJ_LOSS_HUBER = 3,
+  ADJ_LOSS_BCE_WITH_LOGITS = 4,
+  ADJ_LOSS_NLL = 5,
+  ADJ_LOSS_OTHER = 6
+} adj_loss_kind;
 
 typedef struct {
   const char *name;

@@ -200,7 +200,8 @@ typedef struct {
 int adj_trainer_init(adj_trainer *t, const adj_model_info *info, uint64_t seed);
 void adj_trainer_free(adj_trainer *t);
 /* Whether the trainer can use `ds`: the model must be a softmax
-   cross-entropy model with inputs (features [B, ...], labels i32 [B]), the
+   cross-entropy or nll model with inputs (features [B, ...], labels i32
+   [B]) or an mse model on regression data (features, targets), the
    dtypes and per-row feature counts must match and labels must be valid
    class indices. */
 int adj_trainer_check_dataset(const adj_trainer *t, const adj_dataset *ds);
@@ -297,11 +298,10 @@ void adj_csv_free(adj_csv *csv);
    Layout: each sample is its features followed by its targets
    (sample_numel = features + targets), labels are all 0 and num_classes is
    0, which marks a regression dataset for the trainer. */
-int adj_csv_regression_load(const char *features_path,
-                            const char *targets_path, int64_t num_targets,
-                            double test_fraction, int standardize_target,
-                            adj_dtype dtype, adj_dataset *train,
-                            adj_dataset *test);
+int adj_csv_regression_load(const char *features_path, const char *targets_path,
+                            int64_t num_targets, double test_fraction,
+                            int standardize_target, adj_dtype dtype,
+                            adj_dataset *train, adj_dataset *test);
 
 /* Regression evaluation of an mse model over `ds` (a regression dataset) in
    order: *r2 = 1 - SS_res / SS_tot over all valid rows and target columns
@@ -318,6 +318,23 @@ double adj_r2_score(const double *pred, const double *target, int64_t n);
 
 /* Monotonic wall clock in seconds. */
 double adj_now_seconds(void);
+
+/* Option values of the runtime's programs: a decimal integer >= min, a
+   non-negative integer (decimal, 0x hex or 0 octal), a finite non-negative
+   number. On error -1 with a message naming the option `opt`. */
+int adj_parse_i64(const char *opt, const char *s, int64_t min, int64_t *out);
+int adj_parse_u64(const char *opt, const char *s, uint64_t *out);
+int adj_parse_f64(const char *opt, const char *s, double *out);
+/* argv[*i] as one of the options `with_value` with its value ("--opt VALUE",
+   advancing *i, or "--opt=VALUE"): sets *opt to the option and *val to its
+   value. -1 for an unknown option or a missing value. */
+int adj_option_value(int argc, char **argv, int *i,
+                     const char *const *with_value, size_t num_with_value,
+                     const char **opt, const char **val);
+
+/* "softmax_cross_entropy", "mse", ... (the model language's name of the
+   loss), "other" for a loss expression of other terms, "invalid". */
+const char *adj_loss_name(adj_loss_kind loss);
 
 #ifdef __cplusplus
 }
