@@ -63,6 +63,7 @@ struct MemoryReport {
   int64_t params = 0, state = 0, inputs = 0, saved = 0;
   int64_t scratch = 0, allocations = 0, paramShaped = 0, weightGradients = 0;
   int64_t staticScratch = 0, staticBuffers = 0;
+  int64_t modelBuffers = 0; // non-trainable buffers (batch-norm statistics)
   bool clipNorm = false;
   /// For every op kind with saved values: the saved-activation bytes if the
   /// reverse sweep recomputed that kind (--remat=kind), then for all kinds.

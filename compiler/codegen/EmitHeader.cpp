@@ -15,6 +15,8 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cctype>
+
 using namespace mlir;
 using namespace adjoint;
 
@@ -57,6 +59,16 @@ std::string tensorInfo(StringRef name, RankedTensorType t) {
       .str();
 }
 
+/// A C identifier for a parameter name (buffers are named like
+/// `h.running_mean`).
+std::string cIdent(StringRef name) {
+  std::string s = name.str();
+  for (char &c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
+      c = '_';
+  return s;
+}
+
 /// One parameter of a C entry point and where the wrapper finds its value.
 struct CArg {
   std::string type; // C type
@@ -92,12 +104,13 @@ SmallVector<CArg> cSignature(func::FuncOp fn, const Model &m) {
       a.type = cScalar(t) + " ";
     if (auto p = fn.getArgAttrOfType<FlatSymbolRefAttr>(i, mdl::kParamAttr)) {
       int k = indexOf(m.params, p.getValue());
-      a.name = p.getValue().str();
+      a.name = cIdent(p.getValue());
       a.source = llvm::formatv("params[{0}]", k);
     } else if (auto st =
                    fn.getArgAttrOfType<FlatSymbolRefAttr>(i, kStateAttr)) {
       auto slot = fn.getArgAttrOfType<StringAttr>(i, kSlotAttr);
-      a.name = (st.getValue() + "_" + (slot ? slot.getValue() : "state")).str();
+      a.name = cIdent(st.getValue()) + "_" +
+               (slot ? slot.getValue() : "state").str();
       a.source = llvm::formatv("state[{0}]", stateIndex++);
     } else if (fn.getArgAttr(i, kStepAttr)) {
       a.name = "step";
@@ -129,7 +142,7 @@ SmallVector<CArg> cSignature(func::FuncOp fn, const Model &m) {
       a.source = "loss_out";
     } else if (auto g =
                    fn.getResultAttrOfType<FlatSymbolRefAttr>(r, kGradAttr)) {
-      a.name = ("grad_" + g.getValue()).str();
+      a.name = "grad_" + cIdent(g.getValue());
       a.source = llvm::formatv("grads[{0}]", indexOf(m.params, g.getValue()));
     } else {
       a.name = "out";
@@ -251,10 +264,10 @@ LogicalResult adjoint::emitHeader(ModuleOp module, llvm::raw_ostream &os,
     ArrayRef<double> a = p.getInitArgs();
     int64_t fanIn = t.getRank() ? t.getDimSize(0) : 1;
     int64_t fanOut = t.getRank() >= 2 ? t.getDimSize(1) : fanIn;
-    os << llvm::formatv("  {{{0}, {1}, {2}, {3}, {4}, {5}},\n",
-                        tensorInfo(p.getSymName(), t), kind,
-                        exact(a.size() > 0 ? a[0] : 0.0),
-                        exact(a.size() > 1 ? a[1] : 0.0), fanIn, fanOut);
+    os << llvm::formatv(
+        "  {{{0}, {1}, {2}, {3}, {4}, {5}, {6}},\n",
+        tensorInfo(p.getSymName(), t), kind, exact(a.size() > 0 ? a[0] : 0.0),
+        exact(a.size() > 1 ? a[1] : 0.0), fanIn, fanOut, p.getBuffer() ? 1 : 0);
   }
   os << "};\n";
   SmallVector<std::string> state;

@@ -54,7 +54,9 @@ void adjoint::collectTrainReport(ModuleOp module, MemoryReport &r) {
     return;
   for (unsigned i = 0; i < step.getNumArguments(); ++i) {
     int64_t b = bytesOf(step.getArgumentTypes()[i]);
-    if (step.getArgAttr(i, mdl::kParamAttr))
+    if (step.getArgAttr(i, mdl::kBufferAttr))
+      r.modelBuffers += b;
+    else if (step.getArgAttr(i, mdl::kParamAttr))
       r.params += b;
     else if (step.getArgAttr(i, kStateAttr) || step.getArgAttr(i, kStepAttr))
       r.state += b;
@@ -177,6 +179,9 @@ void adjoint::printReport(const MemoryReport &r, llvm::raw_ostream &os) {
   os << "memory of the train step:\n";
   os << "  parameters:          " << human(r.params) << "\n";
   os << "  optimizer state:     " << human(r.state) << "\n";
+  if (r.modelBuffers)
+    os << "  model buffers:       " << human(r.modelBuffers)
+       << " (batch-norm running statistics; not trained)\n";
   os << "  inputs and mask:     " << human(r.inputs) << "\n";
   os << "  saved activations:   " << human(r.saved)
      << " (forward values the reverse sweep reads)\n";

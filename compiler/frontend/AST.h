@@ -84,6 +84,9 @@ struct Expr {
   /// Also set for max/min/logsumexp/variance (the same rule) and for
   /// softmax/log_softmax (their axis, when it is B).
   int64_t batchAxis = -1;
+  /// For batchnorm: the prefix of its running-statistics buffers (params
+  /// `<stateName>.running_mean` and `<stateName>.running_var`).
+  std::string stateName;
 
   explicit Expr(ExprKind k, SrcLoc l) : kind(k), loc(l) {}
 };
@@ -102,6 +105,9 @@ struct Param {
   TypeSpec type;
   Init init;
   SrcLoc loc;
+  /// A non-trainable buffer that Sema adds (batchnorm running statistics):
+  /// no gradient, no optimizer update. Its name contains a '.'.
+  bool buffer = false;
 };
 
 struct Input {

@@ -143,6 +143,8 @@ void printModel(const Model &m, std::ostream &os) {
           os << (i ? ", " : "") << formatNumber(p.init.args[i]);
         os << ')';
       }
+      if (p.buffer)
+        os << " (buffer)";
       os << '\n';
     } else {
       const Let &l = *it.let;

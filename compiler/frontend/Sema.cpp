@@ -54,10 +54,12 @@ enum class BuiltinKind {
   PairLoss,  // prediction, target of the same shape -> scalar
   Nll,       // log-probabilities [N, C], labels i32 [N] -> scalar
   Xent,      // logits [N, C], labels i32 [N] or probabilities [N, C]
+  Norm,      // layernorm / batchnorm(x, gamma, beta) -> the shape of x
+  Embedding, // ids i32 [B, ...], table [V, D] -> [B, ..., D]
 };
 
 /// Range of a numeric keyword argument.
-enum class KwRange { Finite, Positive, Flag };
+enum class KwRange { Finite, Positive, Flag, Prob, Fraction };
 
 struct KwSpec {
   const char *name;
@@ -136,6 +138,13 @@ const std::vector<Builtin> &builtins() {
       loss("bce_with_logits", K::PairLoss, "logits", "targets"),
       loss("nll", K::Nll, "log-probabilities", "labels"),
       loss("softmax_cross_entropy", K::Xent, "logits", "labels"),
+      Builtin{"layernorm", K::Norm, 3, {{"eps", 1e-5, R::Positive}}},
+      Builtin{"batchnorm",
+              K::Norm,
+              3,
+              {{"momentum", 0.1, R::Fraction}, {"eps", 1e-5, R::Positive}}},
+      Builtin{"embedding", K::Embedding, 2, {}},
+      unary("dropout", {{"p", 0.5, R::Prob}}),
   };
   return table;
 }
@@ -222,6 +231,7 @@ ExprPtr cloneExpr(const Expr &e) {
   c->dtype = e.dtype;
   c->shape = e.shape;
   c->resolved = e.resolved;
+  c->stateName = e.stateName;
   return c;
 }
 
@@ -282,6 +292,13 @@ private:
                           BatchFlags &flags);
   bool checkLabelsLoss(Expr &e, const Builtin &fn,
                        const std::vector<BatchFlags> &argFlags);
+  bool checkNorm(Expr &e, const KwArg *axisKw,
+                 const std::vector<BatchFlags> &argFlags, BatchFlags &flags,
+                 std::vector<KwArg> &canon);
+  bool checkEmbedding(Expr &e, const std::vector<BatchFlags> &argFlags,
+                      BatchFlags &flags);
+  /// Declares the running-statistics buffers of the batchnorm call `e`.
+  void declareBuffers(Expr &e, int64_t channels);
   /// NumPy broadcast of (ls, lf) with (rs, rf) into (shape, flags); on
   /// failure returns false and sets `err` to the reason suffix.
   bool broadcast(const std::vector<int64_t> &ls, const BatchFlags &lf,
@@ -305,6 +322,10 @@ private:
   bool hasBatchDim = false;
   std::map<std::string, Binding> scope;
   const std::string *currentLet = nullptr;
+  /// Buffer prefixes of the batchnorm calls by source location (a call that
+  /// is checked twice, as the default output, keeps its buffers).
+  std::map<std::pair<unsigned, unsigned>, std::string> bufferNames;
+  std::vector<Param> buffers;
 };
 
 void ModelSema::checkDeclaredType(TypeSpec &t, const std::string &what,
@@ -626,6 +647,10 @@ void ModelSema::run() {
                     (nll ? "log-probabilities " : "logits ") +
                     typeStr(*m.loss->args[0]) + ", got " + typeStr(*m.output));
   }
+  // The batchnorm buffers follow the declared params.
+  for (Param &p : buffers)
+    m.params.push_back(std::move(p));
+  buffers.clear();
 }
 
 void ModelSema::checkOutput(Expr &e, const BatchFlags &flags, bool isDefault) {
@@ -711,7 +736,8 @@ bool ModelSema::checkIdent(Expr &e, BatchFlags &flags, bool labelsArg) {
   if (b.dtype == DType::I32 && !labelsArg) {
     diags.error(e.loc, "integer tensor '" + e.name +
                            "' can only be used as the labels argument of "
-                           "softmax_cross_entropy or nll");
+                           "softmax_cross_entropy or nll, or as the ids of "
+                           "embedding");
     return false;
   }
   e.dtype = b.dtype;
@@ -953,8 +979,10 @@ bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
   // Keyword arguments: axis/axes for reductions, axis for softmax, and the
   // numeric keywords of the builtin's table entry.
   bool isReduction = fn->kind == BuiltinKind::Reduce;
+  // layernorm takes axis/axes like a reduction (the normalized axes).
+  bool takesAxes = isReduction || e.name == "layernorm";
   std::vector<std::string> allowed;
-  if (isReduction)
+  if (takesAxes)
     allowed = {"axis", "axes"};
   if (fn->kind == BuiltinKind::Softmax)
     allowed = {"axis"};
@@ -980,7 +1008,7 @@ bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
       diags.note(prev->second, "previous value of '" + kw.name + "' is here");
       return false;
     }
-    if (isReduction && axisKw && (kw.name == "axis" || kw.name == "axes")) {
+    if (takesAxes && axisKw && (kw.name == "axis" || kw.name == "axes")) {
       diags.error(kw.loc, "cannot specify both 'axis' and 'axes'");
       return false;
     }
@@ -997,8 +1025,9 @@ bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
   bool ok = true;
   for (size_t i = 0; i < e.args.size(); ++i) {
     bool labels =
-        (fn->kind == BuiltinKind::Xent || fn->kind == BuiltinKind::Nll) &&
-        i == 1;
+        ((fn->kind == BuiltinKind::Xent || fn->kind == BuiltinKind::Nll) &&
+         i == 1) ||
+        (fn->kind == BuiltinKind::Embedding && i == 0);
     ok = check(*e.args[i], argFlags[i], labels) && ok;
   }
   if (!ok)
@@ -1022,6 +1051,16 @@ bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
     if (k.range == KwRange::Flag && *n != 0 && *n != 1) {
       diags.error(v.loc, "'" + std::string(k.name) + "' must be 0 or 1, got " +
                              formatNumber(*n));
+      return false;
+    }
+    if (k.range == KwRange::Prob && !(*n >= 0 && *n < 1)) {
+      diags.error(v.loc, "'" + std::string(k.name) +
+                             "' must be in [0, 1), got " + formatNumber(*n));
+      return false;
+    }
+    if (k.range == KwRange::Fraction && !(*n >= 0 && *n <= 1)) {
+      diags.error(v.loc, "'" + std::string(k.name) +
+                             "' must be in [0, 1], got " + formatNumber(*n));
       return false;
     }
     if (k.range == KwRange::Positive && !(*n > 0)) {
@@ -1124,6 +1163,12 @@ bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
   case BuiltinKind::Nll:
   case BuiltinKind::Xent:
     done = checkLabelsLoss(e, *fn, argFlags);
+    break;
+  case BuiltinKind::Norm:
+    done = checkNorm(e, axisKw, argFlags, flags, canon);
+    break;
+  case BuiltinKind::Embedding:
+    done = checkEmbedding(e, argFlags, flags);
     break;
   }
   if (!done)
@@ -1229,6 +1274,147 @@ bool ModelSema::checkLabelsLoss(Expr &e, const Builtin &fn,
   return true;
 }
 
+void ModelSema::declareBuffers(Expr &e, int64_t channels) {
+  auto key = std::make_pair(e.loc.line, e.loc.col);
+  auto it = bufferNames.find(key);
+  if (it != bufferNames.end()) {
+    e.stateName = it->second;
+    return;
+  }
+  // Named after the enclosing let (torch's module-path style), numbered when
+  // a let holds several: h.running_mean, h.1.running_mean, ...
+  std::string base = currentLet ? *currentLet : std::string("batchnorm");
+  std::string name = base;
+  for (int k = 1;; ++k) {
+    bool taken = false;
+    for (const auto &kv : bufferNames)
+      taken |= kv.second == name;
+    if (!taken)
+      break;
+    name = base + "." + std::to_string(k);
+  }
+  bufferNames[key] = name;
+  e.stateName = name;
+  for (const char *slot : {"running_mean", "running_var"}) {
+    Param p;
+    p.name = name + "." + slot;
+    p.type.dtype = modelDType;
+    Dim d;
+    d.size = channels;
+    p.type.dims.push_back(d);
+    p.init.kind = std::string(slot) == "running_mean" ? "zeros" : "ones";
+    p.loc = e.loc;
+    p.buffer = true;
+    buffers.push_back(std::move(p));
+  }
+}
+
+bool ModelSema::checkNorm(Expr &e, const KwArg *axisKw,
+                          const std::vector<BatchFlags> &argFlags,
+                          BatchFlags &flags, std::vector<KwArg> &canon) {
+  Expr &x = *e.args[0];
+  if (!requireFloat(x, "argument of '" + e.name + "'"))
+    return false;
+  bool layer = e.name == "layernorm";
+  const int64_t rank = static_cast<int64_t>(x.shape.size());
+  if (rank < (layer ? 1 : 2)) {
+    diags.error(x.loc, "argument of '" + e.name + "' must have rank >= " +
+                           (layer ? "1" : "2 (rows, ..., channels)") +
+                           ", got " + typeStr(x));
+    return false;
+  }
+  // The normalized axes (layernorm) or the channel axis (batchnorm).
+  std::vector<int64_t> axes;
+  if (layer) {
+    std::vector<KwArg> axesKw;
+    BatchFlags ignored;
+    if (!checkReduction(e, axisKw, argFlags[0], ignored, axesKw))
+      return false;
+    if (e.batchAxis >= 0) {
+      diags.error(axisKw ? axisKw->loc : e.loc,
+                  "'layernorm' cannot normalize over the batch dimension B "
+                  "(use 'batchnorm')");
+      return false;
+    }
+    for (const ExprPtr &a : axesKw[0].value->args)
+      axes.push_back(static_cast<int64_t>(a->number));
+    // Canonical: axes first, then eps.
+    for (KwArg &k : canon)
+      axesKw.push_back(std::move(k));
+    canon = std::move(axesKw);
+  } else {
+    if (argFlags[0].size() == x.shape.size() && argFlags[0].back()) {
+      diags.error(x.loc, "the channel (last) axis of the argument of "
+                         "'batchnorm' must not be the batch dimension B");
+      return false;
+    }
+    axes.push_back(rank - 1);
+    e.batchAxis = !argFlags[0].empty() && argFlags[0][0] ? 0 : -1;
+  }
+  std::vector<int64_t> normShape;
+  for (int64_t a : axes)
+    normShape.push_back(x.shape[a]);
+  static const char *names[] = {"", "gamma", "beta"};
+  for (size_t i = 1; i < 3; ++i) {
+    Expr &p = *e.args[i];
+    if (p.kind == ExprKind::Number)
+      continue;
+    std::string what = std::string(names[i]) + " of '" + e.name + "'";
+    if (!requireFloat(p, what))
+      return false;
+    bool batched = false;
+    for (bool f : argFlags[i])
+      batched |= f;
+    if (p.dtype != x.dtype || (p.shape != normShape && !p.shape.empty()) ||
+        batched) {
+      diags.error(p.loc, what + " must be a number or a tensor of type " +
+                             formatType(x.dtype, normShape) +
+                             " (the normalized " +
+                             (layer ? "axes" : "channels") + "), got " +
+                             typeStr(p) + (batched ? " depending on B" : ""));
+      return false;
+    }
+  }
+  if (!layer)
+    declareBuffers(e, x.shape.back());
+  e.dtype = x.dtype;
+  e.shape = x.shape;
+  flags = argFlags[0];
+  e.resolved = true;
+  return true;
+}
+
+bool ModelSema::checkEmbedding(Expr &e, const std::vector<BatchFlags> &argFlags,
+                               BatchFlags &flags) {
+  Expr &ids = *e.args[0], &table = *e.args[1];
+  if (ids.dtype != DType::I32 || ids.kind != ExprKind::Ident ||
+      ids.shape.empty()) {
+    diags.error(ids.loc, "ids of 'embedding' must be an i32 input of rank "
+                         ">= 1, got " +
+                             typeStr(ids));
+    return false;
+  }
+  if (!requireFloat(table, "table of 'embedding'"))
+    return false;
+  bool batched = false;
+  for (bool f : argFlags[1])
+    batched |= f;
+  if (table.shape.size() != 2 || batched) {
+    diags.error(table.loc, "table of 'embedding' must be a tensor [V, D] "
+                           "(not depending on B), got " +
+                               typeStr(table));
+    return false;
+  }
+  e.dtype = table.dtype;
+  e.shape = ids.shape;
+  e.shape.push_back(table.shape[1]);
+  flags = argFlags[0];
+  flags.resize(ids.shape.size(), false);
+  flags.push_back(false);
+  e.resolved = true;
+  return checkResultSize(e);
+}
+
 bool ModelSema::checkSoftmax(Expr &e, const KwArg *axisKw,
                              const BatchFlags &argFlags, BatchFlags &flags,
                              std::vector<KwArg> &canon) {
@@ -1277,8 +1463,11 @@ bool ModelSema::checkReduction(Expr &e, const KwArg *axisKw,
   std::vector<int64_t> axes;
   SrcLoc kwLoc = e.loc;
   if (!axisKw) {
-    for (int64_t i = 0; i < rank; ++i)
-      axes.push_back(i);
+    if (e.name == "layernorm") // the last axis by default
+      axes.push_back(rank - 1);
+    else
+      for (int64_t i = 0; i < rank; ++i)
+        axes.push_back(i);
   } else {
     const KwArg &kw = *axisKw;
     kwLoc = kw.loc;

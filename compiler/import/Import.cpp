@@ -77,6 +77,9 @@ private:
                        ArrayRef<int64_t> axes, bool unbiased);
   Value constant(const ast::Expr &e);
   Value constantScalar(Type elem, double v, Location l);
+  /// layernorm, batchnorm, embedding, dropout; null for other names.
+  Value lowerNormCall(const ast::Expr &e, RankedTensorType t,
+                      ArrayRef<Value> args);
 
   const ast::Program &prog;
   const ast::Model &model;
@@ -89,6 +92,11 @@ private:
   llvm::StringMap<Value> letValues; // lowered lets of the function
   Value mask;
   bool failed = false;
+  /// The loss function runs in training mode (batch statistics, dropout);
+  /// predict in evaluation mode (running statistics, no dropout).
+  bool training = true;
+  Value rngStep; // the function's mdl.rng_step, created on first use
+  std::map<std::pair<unsigned, unsigned>, int64_t> dropoutStreams;
 };
 
 void Importer::collectInputs(const ast::Expr &e, llvm::StringSet<> &out,
@@ -116,8 +124,11 @@ func::FuncOp Importer::makeFunction(StringRef name,
   SmallVector<Attribute> argAttrs;
   for (const ast::Param &p : model.params) {
     types.push_back(typeOf(p.type));
-    argAttrs.push_back(b.getDictionaryAttr(
-        b.getNamedAttr(mdl::kParamAttr, FlatSymbolRefAttr::get(ctx, p.name))));
+    NamedAttrList attrs;
+    attrs.set(mdl::kParamAttr, FlatSymbolRefAttr::get(ctx, p.name));
+    if (p.buffer)
+      attrs.set(mdl::kBufferAttr, b.getUnitAttr());
+    argAttrs.push_back(attrs.getDictionary(ctx));
   }
   for (const ast::Input *in : inputs) {
     types.push_back(typeOf(in->type));
@@ -147,6 +158,7 @@ func::FuncOp Importer::makeFunction(StringRef name,
   Block *entry = fn.addEntryBlock();
   scope.clear();
   letValues.clear();
+  rngStep = Value();
   unsigned i = 0;
   for (const ast::Param &p : model.params)
     scope[p.name] = entry->getArgument(i++);
@@ -396,6 +408,8 @@ Value Importer::lowerCall(const ast::Expr &e) {
   }
   if (f == "clamp")
     return mdl::ClampOp::create(b, l, args[0], f64(kw("min")), f64(kw("max")));
+  if (Value v = lowerNormCall(e, t, args))
+    return v;
   if (Value v = lowerBroadcastCall(e, t, args))
     return v;
   const double inf = std::numeric_limits<double>::infinity();
@@ -455,6 +469,107 @@ Value Importer::lowerCall(const ast::Expr &e) {
   emitError(l) << "no lowering for builtin '" << f << "'";
   failed = true;
   return nullptr;
+}
+
+Value Importer::lowerNormCall(const ast::Expr &e, RankedTensorType t,
+                              ArrayRef<Value> args) {
+  Location l = loc(e.loc);
+  const std::string &f = e.name;
+  auto kw = [&](StringRef name) { return kwNumber(e, name); };
+  Type elem = t.getElementType();
+  if (f == "embedding")
+    return mdl::EmbeddingOp::create(b, l, t, args[0], args[1]);
+  if (f == "dropout") {
+    double p = kw("p").value_or(0.5);
+    if (!training || p == 0)
+      return args[0]; // identity in evaluation mode
+    if (!rngStep) {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(b.getInsertionBlock());
+      rngStep = mdl::RngStepOp::create(
+          b, l, RankedTensorType::get({}, b.getI32Type()));
+    }
+    auto key = std::make_pair(e.loc.line, e.loc.col);
+    auto [it, inserted] =
+        dropoutStreams.try_emplace(key, int64_t(dropoutStreams.size()));
+    const ast::TrainConfig *train = prog.findTrain(model.name);
+    uint64_t seed = train && train->hasSeed ? train->seed : 0;
+    return mdl::DropoutOp::create(
+        b, l, t, args[0], rngStep, b.getF64FloatAttr(p),
+        b.getI64IntegerAttr(int64_t(seed & 0xffffffffu)),
+        b.getI64IntegerAttr(it->second));
+  }
+  if (f == "layernorm") {
+    SmallVector<int64_t> axes = reductionAxes(e), stat;
+    for (int64_t i = 0; i < t.getRank(); ++i)
+      if (!llvm::is_contained(axes, i))
+        stat.push_back(t.getDimSize(i));
+    auto statType = RankedTensorType::get(stat, elem);
+    auto op = mdl::LayerNormOp::create(
+        b, l, TypeRange{t, statType, statType}, args[0], args[1], args[2],
+        b.getDenseI64ArrayAttr(axes),
+        b.getF64FloatAttr(kw("eps").value_or(1e-5)));
+    return op.getResult();
+  }
+  if (f != "batchnorm")
+    return nullptr;
+  double eps = kw("eps").value_or(1e-5);
+  double momentum = kw("momentum").value_or(0.1);
+  Value runMean = scope.lookup(e.stateName + ".running_mean");
+  Value runVar = scope.lookup(e.stateName + ".running_var");
+  if (!runMean || !runVar) {
+    emitError(l) << "no running statistics for batchnorm '" << e.stateName
+                 << "'";
+    failed = true;
+    return nullptr;
+  }
+  int64_t channels = t.getDimSize(t.getRank() - 1);
+  auto cType = RankedTensorType::get({channels}, elem);
+  if (!training) {
+    // (x - running_mean) * rsqrt(running_var + eps) * gamma + beta.
+    Value rstd = mdl::RsqrtOp::create(
+        b, l,
+        mdl::AddOp::create(b, l, cType, runVar, constantScalar(elem, eps, l)));
+    Value scale = mdl::MulOp::create(b, l, cType, rstd, args[1]);
+    Value y = mdl::MulOp::create(
+        b, l, t, mdl::SubOp::create(b, l, t, args[0], runMean), scale);
+    return mdl::AddOp::create(b, l, t, y, args[2]);
+  }
+  Value m = e.batchAxis == 0 ? mask : Value();
+  auto op =
+      mdl::BatchNormOp::create(b, l, TypeRange{t, cType, cType}, args[0],
+                               args[1], args[2], m, b.getF64FloatAttr(eps));
+  // Running averages (torch): the unbiased batch variance, n / (n - 1)
+  // with n the valid elements per channel (n = 1: factor 1).
+  auto scalar = RankedTensorType::get({}, elem);
+  int64_t others = 1;
+  for (int64_t i = 1; i + 1 < t.getRank(); ++i)
+    others *= t.getDimSize(i);
+  Value n;
+  if (m) {
+    n = mdl::SumOp::create(b, l, scalar, m, b.getDenseI64ArrayAttr({0}));
+    if (others != 1)
+      n = mdl::MulOp::create(b, l, scalar, n,
+                             constantScalar(elem, double(others), l));
+  } else {
+    n = constantScalar(elem, double(others * t.getDimSize(0)), l);
+  }
+  Value one = constantScalar(elem, 1.0, l);
+  Value factor = mdl::DivOp::create(
+      b, l, scalar, n,
+      mdl::MaximumOp::create(b, l, scalar,
+                             mdl::SubOp::create(b, l, scalar, n, one), one));
+  Value unbiased = mdl::MulOp::create(b, l, cType, op.getVar(), factor);
+  Value keep = constantScalar(elem, 1.0 - momentum, l);
+  Value mom = constantScalar(elem, momentum, l);
+  auto blend = [&](Value running, Value batch) -> Value {
+    return mdl::AddOp::create(b, l, cType,
+                              mdl::MulOp::create(b, l, cType, running, keep),
+                              mdl::MulOp::create(b, l, cType, batch, mom));
+  };
+  mdl::UpdateBufferOp::create(b, l, runMean, blend(runMean, op.getMean()));
+  mdl::UpdateBufferOp::create(b, l, runVar, blend(runVar, unbiased));
+  return op.getResult();
 }
 
 /// Reductions (sum, mean, max, min, logsumexp, variance) with the result
@@ -537,9 +652,12 @@ OwningOpRef<ModuleOp> Importer::run() {
                          ? 1
                          : model.inputs[0].type.dims[0].size);
 
-  for (const ast::Param &p : model.params)
-    mdl::ParamOp::create(b, loc(p.loc), p.name, typeOf(p.type), p.init.kind,
-                         p.init.args);
+  for (const ast::Param &p : model.params) {
+    auto op = mdl::ParamOp::create(b, loc(p.loc), p.name, typeOf(p.type),
+                                   p.init.kind, p.init.args);
+    if (p.buffer)
+      op.setBuffer(true);
+  }
 
   NamedAttrList hyper;
   std::string optimizer = "sgd";
@@ -623,6 +741,7 @@ OwningOpRef<ModuleOp> Importer::run() {
   {
     OpBuilder::InsertionGuard g(b);
     func::FuncOp fn = makeFunction(model.name + "_predict", inputs, false);
+    training = false;
     b.setInsertionPointToEnd(&fn.getBody().front());
     Value out = lower(*output);
     if (!out)

@@ -237,6 +237,11 @@ struct FuseOptimizerPass
       for (unsigned k = 0; k < paramArgs.size(); ++k)
         frozen[k] = llvm::is_contained(names->getAsValueRange<StringAttr>(),
                                        paramName(k));
+    // Buffers (batch-norm running statistics) are never optimized: their
+    // new values come from mdl.update_buffer (below).
+    for (unsigned k = 0; k < paramArgs.size(); ++k)
+      if (step.getArgAttr(paramArgs[k], mdl::kBufferAttr))
+        frozen[k] = true;
     // Per-parameter overrides of lr and weight_decay.
     auto override = [&](unsigned k, StringRef key) -> std::optional<double> {
       auto all = train.getParamOptions();
@@ -267,9 +272,11 @@ struct FuseOptimizerPass
     // The step counter (torch.optim's state['step']): a rank-0 i32 state
     // buffer that the train step increments, for optimizers that need it.
     bool scheduled = train.getSchedule() || train.getWarmup();
+    // Dropout masks are keyed by it too (mdl.rng_step).
+    bool hasRng = !body.getOps<mdl::RngStepOp>().empty();
     bool needsStep = opt == "adam" || opt == "adamw" || opt == "adagrad" ||
                      opt == "rmsprop" || scheduled || accumulate > 1 ||
-                     (opt == "sgd" && hp("dampening", 0) != 0);
+                     (opt == "sgd" && hp("dampening", 0) != 0) || hasRng;
     int stepIdx = -1;
     if (needsStep) {
       stepIdx = pos;
@@ -294,6 +301,12 @@ struct FuseOptimizerPass
     if (needsStep) {
       b.setInsertionPointToStart(&body);
       Value counter = body.getArgument(stepIdx);
+      // The dropout step is the count before this call (0 for the first).
+      for (auto rng :
+           llvm::make_early_inc_range(body.getOps<mdl::RngStepOp>())) {
+        rng.getResult().replaceAllUsesWith(counter);
+        rng.erase();
+      }
       Value old = tensor::ExtractOp::create(b, loc, counter, ValueRange{});
       Value one = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 1);
       Value next = arith::AddIOp::create(b, loc, old, one);
@@ -522,6 +535,18 @@ struct FuseOptimizerPass
       }
     }
 
+    // Buffer updates become in-place results of their arguments.
+    SmallVector<std::pair<Value, unsigned>> newBuffers;
+    for (auto upd :
+         llvm::make_early_inc_range(body.getOps<mdl::UpdateBufferOp>())) {
+      auto arg = cast<BlockArgument>(upd.getBuffer());
+      for (auto &[v, idx] : newBuffers)
+        if (idx == arg.getArgNumber())
+          return upd.emitOpError("updates a buffer that is already updated");
+      newBuffers.push_back({upd.getValue(), arg.getArgNumber()});
+      upd.erase();
+    }
+
     SmallVector<Value> results{ret.getOperand(0)};
     for (auto &[v, idx] : newParams)
       results.push_back(v);
@@ -529,6 +554,8 @@ struct FuseOptimizerPass
       results.append(st);
     if (newStep)
       results.push_back(newStep);
+    for (auto &[v, idx] : newBuffers)
+      results.push_back(v);
     b.setInsertionPoint(ret);
     func::ReturnOp::create(b, ret.getLoc(), results);
     ret.erase();
@@ -551,6 +578,8 @@ struct FuseOptimizerPass
         inplace(res++, idx);
     if (newStep)
       inplace(res++, stepIdx);
+    for (auto &[v, idx] : newBuffers)
+      inplace(res++, idx);
     return success();
   }
 

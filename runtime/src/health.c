@@ -384,6 +384,9 @@ static int sample_after_step(adj_health *h, const adj_trainer *t, int64_t step,
        changes, and nothing is concluded). */
     if (any_changed && rows[i].update_ratio == 0.0 && kind == ADJ_GRAD_OK)
       h->frozen[i] = 1;
+    /* A buffer (batch-norm running statistics) has no gradient by design. */
+    if (h->info->params[i].buffer)
+      h->frozen[i] = 1;
     if (kind == ADJ_GRAD_VANISHING && !h->frozen[i] &&
         h->warned_vanishing[i] != epoch) {
       h->warned_vanishing[i] = epoch;

@@ -425,13 +425,24 @@ int main(int argc, char **argv) {
   if (resume_path && adj_checkpoint_load(&t, &train, resume_path) != 0)
     goto error;
   if (!quiet) {
-    int64_t values = 0;
-    for (int i = 0; i < info->num_params; ++i)
-      values += info->params[i].tensor.numel;
-    printf("model %s: %d params (%lld values, %s), batch %lld, %s lr %g, "
+    int64_t values = 0, buffer_values = 0;
+    int buffers = 0;
+    for (int i = 0; i < info->num_params; ++i) {
+      if (info->params[i].buffer) {
+        ++buffers;
+        buffer_values += info->params[i].tensor.numel;
+      } else {
+        values += info->params[i].tensor.numel;
+      }
+    }
+    char buf_text[96] = "";
+    if (buffers)
+      snprintf(buf_text, sizeof buf_text, " + %d buffers (%lld values)",
+               buffers, (long long)buffer_values);
+    printf("model %s: %d params (%lld values, %s)%s, batch %lld, %s lr %g, "
            "%lld epochs, %lld train / %lld test samples\n",
-           info->name ? info->name : "<unnamed>", info->num_params,
-           (long long)values, adj_dtype_name(info->dtype),
+           info->name ? info->name : "<unnamed>", info->num_params - buffers,
+           (long long)values, adj_dtype_name(info->dtype), buf_text,
            (long long)info->batch, info->optimizer ? info->optimizer : "sgd",
            lr, (long long)epochs, (long long)train.num_samples,
            (long long)test.num_samples);

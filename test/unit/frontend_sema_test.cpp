@@ -512,16 +512,20 @@ TEST(FrontendSema, ShapeErrors) {
        "'softmax_cross_entropy' have different first dimensions"},
       {model("  let h = relu(y)\n  loss mse(h, h)\n"),
        "t.adj:2:16: error: integer tensor 'y' can only be used as the labels "
-       "argument of softmax_cross_entropy or nll"},
+       "argument of softmax_cross_entropy or nll, or as the ids of "
+       "embedding"},
       {model("  let h = y\n  loss mse(x, x)\n"),
        "t.adj:2:11: error: integer tensor 'y' can only be used as the labels "
-       "argument of softmax_cross_entropy or nll"},
+       "argument of softmax_cross_entropy or nll, or as the ids of "
+       "embedding"},
       {model("  loss softmax_cross_entropy(x, -y)\n"),
        "t.adj:2:34: error: integer tensor 'y' can only be used as the labels "
-       "argument of softmax_cross_entropy or nll"},
+       "argument of softmax_cross_entropy or nll, or as the ids of "
+       "embedding"},
       {model("  loss softmax_cross_entropy(y, y)\n"),
        "t.adj:2:30: error: integer tensor 'y' can only be used as the labels "
-       "argument of softmax_cross_entropy or nll"},
+       "argument of softmax_cross_entropy or nll, or as the ids of "
+       "embedding"},
       {model("  let h = x * (1 / (2 - 2))\n  loss mse(h, h)\n"),
        "t.adj:2:18: error: division by zero in constant expression"},
       {model("  let h = x * (1e300 * 1e300)\n  loss mse(h, h)\n"),
@@ -553,7 +557,8 @@ TEST(FrontendSema, LossAndOutputErrors) {
        "the batch dimension B, got f32[4]"},
       {model("  output y\n  loss mse(x, x)\n"),
        "t.adj:2:10: error: integer tensor 'y' can only be used as the labels "
-       "argument of softmax_cross_entropy or nll"},
+       "argument of softmax_cross_entropy or nll, or as the ids of "
+       "embedding"},
       {model("  loss mse(sum(x), 0)\n"),
        "t.adj:2:12: error: the model output (by default the first argument "
        "of the loss) must be a tensor of rank >= 1, got f32[]"},
@@ -798,7 +803,8 @@ TEST(FrontendSema, LayerErrors) {
        "4] and f32[3, 1]"},
       {model("  let h = maximum(x, y)\n  loss mse(h, x)\n"),
        "t.adj:2:22: error: integer tensor 'y' can only be used as the labels "
-       "argument of softmax_cross_entropy or nll"},
+       "argument of softmax_cross_entropy or nll, or as the ids of "
+       "embedding"},
       {model("  loss nll(x, x)\n"),
        "t.adj:2:15: error: labels of 'nll' must be an i32 tensor of rank 1 "
        "[N], got f32[32, 4]"},
@@ -813,7 +819,8 @@ TEST(FrontendSema, LayerErrors) {
        "f32[32, 4] and f32[32]"},
       {model("  loss bce_with_logits(y, x)\n"),
        "t.adj:2:24: error: integer tensor 'y' can only be used as the labels "
-       "argument of softmax_cross_entropy or nll"},
+       "argument of softmax_cross_entropy or nll, or as the ids of "
+       "embedding"},
       {model("  loss max(x)\n"),
        "t.adj:2:8: error: loss must be a call to a loss function (mse, l1, "
        "huber, bce_with_logits, nll or softmax_cross_entropy)"},

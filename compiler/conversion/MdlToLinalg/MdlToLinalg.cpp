@@ -9,6 +9,7 @@
 
 #include "compiler/Passes.h"
 #include "compiler/conversion/LinalgBuilders.h"
+#include "compiler/conversion/MdlToLinalg/NormToLinalg.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -1113,12 +1114,13 @@ Value lower(OpBuilder &b, Operation *op) {
         return hasFloatTargets(o.getLabels()) ? lowerSoftXentGrad(b, o)
                                               : lowerSoftmaxXentGrad(b, o);
       })
-      .Default([](Operation *) { return Value(); });
+      .Default([&](Operation *) { return lowerNormOp(b, op); });
 }
 
 struct MdlToLinalgPass
     : public adjoint::impl::ConvertMdlToLinalgBase<MdlToLinalgPass> {
   void runOnOperation() override {
+    expandNormOps(getOperation());
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<mdl::MdlDialect>(op->getDialect()) &&

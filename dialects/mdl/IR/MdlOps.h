@@ -34,6 +34,10 @@ mlir::Value splatConstant(mlir::OpBuilder &b, mlir::Location loc,
 constexpr llvm::StringLiteral kParamAttr = "mdl.param";
 constexpr llvm::StringLiteral kInputAttr = "mdl.input";
 constexpr llvm::StringLiteral kMaskAttr = "mdl.mask";
+/// A parameter argument that is a non-trainable buffer (running statistics):
+/// it also carries `mdl.param`, gets no optimizer update, and its new value
+/// comes from `mdl.update_buffer`.
+constexpr llvm::StringLiteral kBufferAttr = "mdl.buffer";
 
 } // namespace adjoint::mdl
 

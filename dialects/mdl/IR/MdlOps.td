@@ -22,7 +22,9 @@ def Mdl_Scalar : 0DTensorOf<[F32, F64]>;
 def Mdl_ParamOp : Mdl_Op<"param", [Symbol]> {
   let summary = "declares a trainable parameter and its initializer";
   let description = [{
-    Declares a trainable tensor. Functions receive parameters as arguments
+    Declares a trainable tensor, or with `buffer` a non-trainable one (the
+    running statistics of a batch norm: no gradient is used and no optimizer
+    update, `mdl.update_buffer` gives its new value). Functions receive parameters as arguments
     carrying an `mdl.param` attribute that refers to the declaration.
     `init` is one of zeros, ones, uniform (args: low, high), normal (args:
     mean, stddev), glorot_uniform, glorot_normal, he_uniform, he_normal.
@@ -35,7 +37,8 @@ def Mdl_ParamOp : Mdl_Op<"param", [Symbol]> {
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<Mdl_FloatTensor>:$type,
                        StrAttr:$init,
-                       DefaultValuedAttr<DenseF64ArrayAttr, "{}">:$init_args);
+                       DefaultValuedAttr<DenseF64ArrayAttr, "{}">:$init_args,
+                       UnitAttr:$buffer);
   let assemblyFormat = [{
     $sym_name `:` $type `init` $init (`args` $init_args^)? attr-dict
   }];
@@ -630,5 +633,7 @@ def Mdl_NllGradOp : Mdl_Op<"nll_grad", [Pure]> {
   }];
   let hasVerifier = 1;
 }
+
+include "dialects/mdl/IR/MdlNormOps.td"
 
 #endif // ADJOINT_MDL_OPS

@@ -63,6 +63,11 @@ typedef struct {
   adj_init_kind init;
   double init_a, init_b;
   int64_t fan_in, fan_out;
+  /* 1 for a non-trainable buffer (batch-norm running statistics, named
+     "<layer>.running_mean" / ".running_var"): the train step updates it
+     without an optimizer, predict reads it, checkpoints save it; its
+     gradient is always 0. */
+  int buffer;
 } adj_param_info;
 
 typedef struct adj_model_info {
