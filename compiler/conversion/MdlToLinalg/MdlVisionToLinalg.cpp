@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/conversion/MdlToLinalg/MdlVisionToLinalg.h"
+#include "compiler/codegen/ConvSchedules.h"
 #include "compiler/conversion/LinalgBuilders.h"
 #include "dialects/mdl/IR/MdlVision.h"
 
@@ -271,10 +272,12 @@ Value lowerConvGradFilter(OpBuilder &b, mdl::Conv2dGradFilterOp op) {
         map({e[4], e[5], e[6], e[3]}), map({e[0], e[1], e[2], e[3]})};
     SmallVector<Iter> iters(4, Iter::parallel);
     iters.append(3, Iter::reduction);
-    return generic(b, loc, ValueRange{xp, op.getGrad()}, init, maps, iters,
-                   [](OpBuilder &nb, Location l, ValueRange a) {
-                     return fma(nb, l, a[0], a[1], a[2]);
-                   });
+    Value r = generic(b, loc, ValueRange{xp, op.getGrad()}, init, maps, iters,
+                      [](OpBuilder &nb, Location l, ValueRange a) {
+                        return fma(nb, l, a[0], a[1], a[2]);
+                      });
+    r.getDefiningOp()->setAttr(kConvFilterGradAttr, b.getUnitAttr());
+    return r;
   }
   // (kh, kw, cg, g, fg, b, oh, ow)
   AffineExpr e[8];
