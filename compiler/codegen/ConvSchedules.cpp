@@ -96,8 +96,8 @@ void scheduleFilterGrad(linalg::GenericOp g, llvm::raw_ostream &os,
   int64_t lanes = 512 / dw.getElementType().getIntOrFloatBitWidth();
   int64_t kh = dw.getDimSize(0), kw = dw.getDimSize(1), c = dw.getDimSize(2),
           f = dw.getDimSize(3);
-  int64_t n = cast<RankedTensorType>(g.getDpsInputs()[1].getType())
-                  .getDimSize(0);
+  int64_t n =
+      cast<RankedTensorType>(g.getDpsInputs()[1].getType()).getDimSize(0);
   // All output channels in vectors (up to four), then as many input
   // channels, then filter taps, as the accumulators allow.
   int64_t ft = f <= 4 * lanes ? f : divisorAtMost(f, 4 * lanes);
@@ -135,8 +135,7 @@ unsigned adjoint::emitConvSchedules(ModuleOp module, llvm::raw_ostream &os,
   module.walk([&](Operation *op) {
     if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op)) {
       if (!conv.hasPureTensorSemantics() ||
-          !cast<RankedTensorType>(conv.getResult(0).getType())
-               .hasStaticShape())
+          !cast<RankedTensorType>(conv.getResult(0).getType()).hasStaticShape())
         return;
       std::string tag = llvm::formatv("conv{0}", id++).str();
       op->setAttr(kSchedAttr, StringAttr::get(ctx, tag));

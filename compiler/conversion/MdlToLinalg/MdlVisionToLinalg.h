@@ -1,4 +1,5 @@
-//===- MdlVisionToLinalg.h - Lowering of convolution and pooling -*- C++ -*-===//
+//===- MdlVisionToLinalg.h - Lowering of convolution and pooling -*- C++
+//-*-===//
 
 #ifndef ADJOINT_CONVERSION_MDLTOLINALG_MDLVISIONTOLINALG_H
 #define ADJOINT_CONVERSION_MDLTOLINALG_MDLVISIONTOLINALG_H
