@@ -134,7 +134,10 @@ unsigned adjoint::emitConvSchedules(ModuleOp module, llvm::raw_ostream &os,
   MLIRContext *ctx = module.getContext();
   module.walk([&](Operation *op) {
     if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op)) {
-      if (!conv.hasPureTensorSemantics() ||
+      // Dilated 1-D convolutions do not vectorize: left to scalar loops.
+      bool dilated = llvm::any_of(conv.getDilations().getValues<int64_t>(),
+                                  [](int64_t d) { return d != 1; });
+      if (dilated || !conv.hasPureTensorSemantics() ||
           !cast<RankedTensorType>(conv.getResult(0).getType()).hasStaticShape())
         return;
       std::string tag = llvm::formatv("conv{0}", id++).str();

@@ -276,7 +276,8 @@ Value lowerConvGradFilter(OpBuilder &b, mdl::Conv2dGradFilterOp op) {
                       [](OpBuilder &nb, Location l, ValueRange a) {
                         return fma(nb, l, a[0], a[1], a[2]);
                       });
-    r.getDefiningOp()->setAttr(kConvFilterGradAttr, b.getUnitAttr());
+    if (d[0] == 1 && d[1] == 1) // scheduled by ConvSchedules.cpp
+      r.getDefiningOp()->setAttr(kConvFilterGradAttr, b.getUnitAttr());
     return r;
   }
   // (kh, kw, cg, g, fg, b, oh, ow)
