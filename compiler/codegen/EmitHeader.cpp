@@ -264,6 +264,11 @@ LogicalResult adjoint::emitHeader(ModuleOp module, llvm::raw_ostream &os,
     ArrayRef<double> a = p.getInitArgs();
     int64_t fanIn = t.getRank() ? t.getDimSize(0) : 1;
     int64_t fanOut = t.getRank() >= 2 ? t.getDimSize(1) : fanIn;
+    if (t.getRank() == 4) { // a conv2d filter [KH, KW, C, F]
+      int64_t taps = t.getDimSize(0) * t.getDimSize(1);
+      fanIn = taps * t.getDimSize(2);
+      fanOut = taps * t.getDimSize(3);
+    }
     os << llvm::formatv(
         "  {{{0}, {1}, {2}, {3}, {4}, {5}, {6}},\n",
         tensorInfo(p.getSymName(), t), kind, exact(a.size() > 0 ? a[0] : 0.0),

@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Passes.h"
+#include "compiler/codegen/ConvSchedules.h"
 
 #include "mlir/Dialect/Transform/IR/TransformOps.h"
 #include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
@@ -166,6 +167,9 @@ struct TileAndVectorizePass
 )",
           tag, t.getDimSize(0), t.getDimSize(1), t.getElementType(), t0, t1);
     });
+    // Convolutions (ConvSchedules.cpp): their unit vector dims are cast
+    // away, or accumulators are stored and reloaded every step.
+    bool convs = emitConvSchedules(module, os, id) > 0;
     if (id == 0)
       return;
 
@@ -179,7 +183,13 @@ struct TileAndVectorizePass
       transform.apply_patterns.canonicalization
       transform.apply_patterns.tensor.fold_tensor_subset_ops_into_vector_transfers
     } : !transform.any_op
-    transform.apply_cse to %funcs : !transform.any_op
+)" + std::string(convs ? R"(    transform.apply_patterns to %funcs {
+      transform.apply_patterns.vector.cast_away_vector_leading_one_dim
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+)"
+                                 : "") +
+        R"(    transform.apply_cse to %funcs : !transform.any_op
     %hoisted = transform.apply_registered_pass "loop-invariant-subset-hoisting" to %funcs : (!transform.any_op) -> !transform.any_op
     transform.apply_patterns to %hoisted {
       transform.apply_patterns.canonicalization

@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/frontend/Frontend.h"
+#include "compiler/frontend/SemaVision.h"
 #include "compiler/frontend/Support.h"
 
 #include <algorithm>
@@ -161,12 +162,16 @@ const std::vector<std::string> &builtinNames() {
     std::vector<std::string> n;
     for (const Builtin &b : builtins())
       n.push_back(b.name);
+    for (const std::string &v : visionBuiltinNames())
+      n.push_back(v);
     return n;
   }();
   return names;
 }
 
-bool isBuiltin(const std::string &name) { return findBuiltin(name) != nullptr; }
+bool isBuiltin(const std::string &name) {
+  return findBuiltin(name) != nullptr || isVisionBuiltin(name);
+}
 
 bool isLoss(const Builtin &b) {
   return b.kind == BuiltinKind::PairLoss || b.kind == BuiltinKind::Nll ||
@@ -956,6 +961,12 @@ KwArg ModelSema::numberKwarg(const std::string &name, double v, SrcLoc loc) {
 }
 
 bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
+  if (isVisionBuiltin(e.name)) { // conv2d, pooling, reshape: SemaVision.cpp
+    VisionContext ctx{
+        diags, [this](Expr &a, BatchFlags &f) { return check(a, f); },
+        modelDType};
+    return checkVisionCall(e, flags, ctx);
+  }
   const Builtin *fn = findBuiltin(e.name);
   if (!fn) {
     if (scope.count(e.name))

@@ -1,6 +1,9 @@
 //===- Import.cpp - AST to mdl dialect ------------------------------------===//
 
 #include "compiler/import/Import.h"
+#include "compiler/import/ImportVision.h"
+
+#include "compiler/frontend/SemaVision.h"
 
 #include "dialects/mdl/IR/MdlOps.h"
 
@@ -382,11 +385,15 @@ Value Importer::lowerCall(const ast::Expr &e) {
   Location l = loc(e.loc);
   SmallVector<Value> args;
   for (const ast::ExprPtr &a : e.args) {
+    if (a->kind == ast::ExprKind::List) // the shape of reshape
+      continue;
     Value v = lower(*a);
     if (!v)
       return nullptr;
     args.push_back(v);
   }
+  if (frontend::isVisionBuiltin(e.name)) // conv2d, pooling: ImportVision.cpp
+    return importVisionCall(b, l, e, typeOf(e), args);
   RankedTensorType t = typeOf(e);
   const std::string &f = e.name;
   auto kw = [&](StringRef name) { return kwNumber(e, name); };

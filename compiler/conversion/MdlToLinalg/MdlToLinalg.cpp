@@ -10,6 +10,7 @@
 #include "compiler/Passes.h"
 #include "compiler/conversion/LinalgBuilders.h"
 #include "compiler/conversion/MdlToLinalg/NormToLinalg.h"
+#include "compiler/conversion/MdlToLinalg/MdlVisionToLinalg.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -1114,7 +1115,11 @@ Value lower(OpBuilder &b, Operation *op) {
         return hasFloatTargets(o.getLabels()) ? lowerSoftXentGrad(b, o)
                                               : lowerSoftmaxXentGrad(b, o);
       })
-      .Default([&](Operation *) { return lowerNormOp(b, op); });
+      .Default([&](Operation *) {
+        if (Value v = lowerNormOp(b, op))
+          return v;
+        return lowerVisionOp(b, op);
+      });
 }
 
 struct MdlToLinalgPass

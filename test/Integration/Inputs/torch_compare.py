@@ -3,8 +3,9 @@
   torch_compare.py MODEL gen DIR      write params and batches for the driver
   torch_compare.py MODEL check DIR LR compare the driver's results with torch
 
-MODEL is tmlp (torch_mlp.adj), treg (torch_mse.adj) or tlay
-(torch_layers.adj). The reference is
+MODEL is tmlp (torch_mlp.adj), treg (torch_mse.adj), tlay
+(torch_layers.adj) or tcnn (torch_cnn.adj; NHWC/HWCF tensors permuted to
+torch's NCHW/OIHW). The reference is
 computed in float64 from the same float32 params and inputs; the compiled
 model runs in float32. Every tensor must match within a relative error of
 1e-4, measured per tensor as max|ours - torch| / max|torch|. Prints one line
@@ -29,10 +30,33 @@ MODELS = {
              (7,), ("values", (3,)), 0.0),
     "tlay": (10, [("w", (7, 6)), ("b", (6,)), ("v", (6, 3)), ("c", (3,))],
              (7,), ("values", (3,)), 0.0),
+    "tcnn": (12, [("s", (8, 8, 2)), ("k1", (3, 3, 2, 6)), ("c1", (6,)),
+                  ("k2", (3, 3, 3, 4)), ("k3", (2, 2, 4, 4)), ("w", (16, 5)),
+                  ("v", (4, 5)), ("q", (32, 5)), ("b", (5,))],
+             (8, 8, 2), ("labels", 5), 0.9),
 }
 
 
+def forward_cnn(p, x):
+    """torch_cnn.adj: NHWC activations and HWCF filters, permuted."""
+    F = torch.nn.functional
+    s, k1, c1, k2, k3, w, v, q, b = p
+    nchw = lambda t: t.permute(0, 3, 1, 2)
+    oihw = lambda t: t.permute(3, 2, 0, 1)
+    flat = lambda t: t.permute(0, 2, 3, 1).reshape(t.shape[0], -1)  # NHWC order
+    xc = nchw(x)
+    u = F.max_pool2d(nchw(x + s), 2)
+    h1 = torch.relu(F.conv2d(xc, oihw(k1), padding=1) + c1[None, :, None, None])
+    p1 = F.max_pool2d(h1, 2)
+    h2 = torch.tanh(F.conv2d(p1, oihw(k2), groups=2, padding=1))
+    h3 = F.conv2d(h2, oihw(k3), stride=2)
+    p2 = F.avg_pool2d(h2, 3, stride=2, padding=1)
+    return flat(p2 + h3) @ w + h2.mean((2, 3)) @ v + flat(u) @ q + b
+
+
 def forward(name, p, x):
+    if name == "tcnn":
+        return forward_cnn(p, x)
     if name == "tmlp":
         w1, b1, w2, b2, w3, b3 = p
         h1 = torch.relu(x @ w1 + b1)
@@ -55,7 +79,7 @@ def loss_fn(name, p, x, t, mask):
     """Mean over the valid rows only (mask 1), like the compiled model."""
     out = forward(name, p, x)
     valid = mask != 0
-    if name == "tmlp":
+    if name in ("tmlp", "tcnn"):
         return torch.nn.functional.cross_entropy(out[valid], t[valid])
     if name == "tlay":
         z = out[valid]
@@ -70,9 +94,16 @@ def gen(name, d):
     rng = np.random.default_rng(20240607)
     os.makedirs(d, exist_ok=True)
     blob = [rng.normal(0, 0.6, shape).astype("<f4") for _, shape in params]
+    if name == "tcnn":
+        blob[0][...] = 0  # s: x + s ties within the 2x2 pooling blocks
     np.concatenate([a.ravel() for a in blob]).tofile(os.path.join(d, "params.bin"))
     for k in range(NUM_BATCHES):
         x = rng.normal(0, 1, (batch,) + xshape).astype("<f4")
+        if name == "tcnn":
+            # Images of 2x2 blocks of equal pixels: every max-pool window of
+            # x + s ties (at s = 0), and torch routes the gradient to the
+            # first element of the window.
+            x = np.repeat(np.repeat(x[:, ::2, ::2], 2, 1), 2, 2).copy()
         if kind == "labels":
             t = rng.integers(0, tshape, batch).astype("<i4")
         else:

@@ -65,8 +65,26 @@ typedef float target_t;
 #define PREDICT(p, x, out) tlay_predict(p[0], p[1], p[2], p[3], x, out)
 #define STEP(p, s, x, t, m, lr, loss)                                          \
   ((void)(s), tlay_train_step(p[0], p[1], p[2], p[3], x, t, m, lr, loss))
+#elif defined(MODEL_TCNN)
+#include "tcnn.h"
+#define INFO tcnn_info
+typedef int32_t target_t;
+#define NP 9
+#define NS 9
+#define GRAD(p, x, t, m, loss, g)                                              \
+  tcnn_grad(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], x, t, m,    \
+            loss, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8])
+#define LOSS(p, x, t, m, loss)                                                 \
+  tcnn_loss(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], x, t, m,    \
+            loss)
+#define PREDICT(p, x, out)                                                     \
+  tcnn_predict(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], x, out)
+#define STEP(p, s, x, t, m, lr, loss)                                          \
+  tcnn_train_step(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], s[0], \
+                  s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], x, t, m, lr, \
+                  loss)
 #else
-#error "define MODEL_TMLP, MODEL_TREG or MODEL_TLAY"
+#error "define MODEL_TMLP, MODEL_TREG, MODEL_TLAY or MODEL_TCNN"
 #endif
 
 static void die(const char *what, const char *path) {
