@@ -18,27 +18,28 @@ namespace adjoint::frontend {
 struct SourceFile;
 
 enum class Tok {
-  Ident,   // [A-Za-z_][A-Za-z0-9_]*  (keywords are contextual identifiers)
-  Int,     // 123
-  Float,   // 1.5  1e-3  .5  2.
-  LParen,  // (
-  RParen,  // )
+  Ident,    // [A-Za-z_][A-Za-z0-9_]*  (keywords are contextual identifiers)
+  Int,      // 123
+  Float,    // 1.5  1e-3  .5  2.
+  LParen,   // (
+  RParen,   // )
   LBracket, // [
   RBracket, // ]
-  LBrace,  // {
-  RBrace,  // }
-  Comma,   // ,
-  Colon,   // :
-  Semi,    // ;
-  Equal,   // =
-  At,      // @
-  Plus,    // +
-  Minus,   // -
-  Star,    // *
-  Slash,   // /
-  Newline, // end of a line
-  Eof,     // end of input
-  Error,   // malformed input; `error` holds the message
+  LBrace,   // {
+  RBrace,   // }
+  Comma,    // ,
+  Colon,    // :
+  Semi,     // ;
+  Equal,    // =
+  At,       // @
+  Plus,     // +
+  Minus,    // -
+  Star,     // *
+  Slash,    // /
+  Dot,      // .  (dotted parameter names: fc1.w)
+  Newline,  // end of a line
+  Eof,      // end of input
+  Error,    // malformed input; `error` holds the message
 };
 
 struct Token {
@@ -54,7 +55,8 @@ struct Token {
 /// line) and blank space are dropped; every line end becomes a Newline token.
 /// The result always ends with an Eof token. Never fails: malformed input
 /// produces Error tokens.
-std::vector<Token> lex(const SourceFile &src);
+/// `file` is stamped into every token location (SrcLoc::file).
+std::vector<Token> lex(const SourceFile &src, unsigned file = 0);
 
 /// "'foo'", "newline", "end of file" — for "found ..." in messages.
 std::string describeToken(const Token &t);

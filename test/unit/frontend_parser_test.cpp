@@ -211,7 +211,8 @@ TEST(FrontendParser, SyntaxErrors) {
     const char *expected;
   } cases[] = {
       {"", ""},
-      {"foo", "t.adj:1:1: error: expected 'model' or 'train', found 'foo'"},
+      {"foo",
+       "t.adj:1:1: error: expected 'model', 'layer' or 'train', found 'foo'"},
       {"model", "t.adj:1:6: error: expected model name after 'model', found "
                 "end of file"},
       {"model 3", "t.adj:1:7: error: expected model name after 'model', found "
@@ -234,11 +235,13 @@ TEST(FrontendParser, SyntaxErrors) {
                                   "model inputs, found 'loss'"},
       {"model m(x: f32[B]) {", "t.adj:1:21: error: expected '}' at end of "
                                "model 'm', found end of file"},
-      {"model m(x: f32[B]) {\n  h = x\n}",
-       "t.adj:2:3: error: expected 'param', 'let', 'output' or 'loss', found "
+      {"model m(x: f32[B]) {\n  h x\n}",
+       "t.adj:2:3: error: expected 'param', 'let', 'output', 'loss', 'repeat', "
+       "'for' or an assignment, found "
        "'h'"},
       {"model m(x: f32[B]) {\n  3\n}",
-       "t.adj:2:3: error: expected 'param', 'let', 'output' or 'loss', found "
+       "t.adj:2:3: error: expected 'param', 'let', 'output', 'loss', 'repeat', "
+       "'for' or an assignment, found "
        "'3'"},
       {"model m(x: f32[B]) {\n  let = x\n}",
        "t.adj:2:7: error: expected a name after 'let', found '='"},

@@ -9,6 +9,7 @@
 
 #include "compiler/Passes.h"
 #include "compiler/conversion/LinalgBuilders.h"
+#include "compiler/conversion/MdlToLinalg/ShapeOps.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -1113,7 +1114,7 @@ Value lower(OpBuilder &b, Operation *op) {
         return hasFloatTargets(o.getLabels()) ? lowerSoftXentGrad(b, o)
                                               : lowerSoftmaxXentGrad(b, o);
       })
-      .Default([](Operation *) { return Value(); });
+      .Default([&](Operation *) { return lowerShapeOp(b, op); });
 }
 
 struct MdlToLinalgPass

@@ -631,4 +631,6 @@ def Mdl_NllGradOp : Mdl_Op<"nll_grad", [Pure]> {
   let hasVerifier = 1;
 }
 
+include "dialects/mdl/IR/MdlShapeOps.td"
+
 #endif // ADJOINT_MDL_OPS

@@ -3,8 +3,8 @@
   torch_compare.py MODEL gen DIR      write params and batches for the driver
   torch_compare.py MODEL check DIR LR compare the driver's results with torch
 
-MODEL is tmlp (torch_mlp.adj), treg (torch_mse.adj) or tlay
-(torch_layers.adj). The reference is
+MODEL is tmlp (torch_mlp.adj), treg (torch_mse.adj), tlay
+(torch_layers.adj) or tshp (torch_shape.adj). The reference is
 computed in float64 from the same float32 params and inputs; the compiled
 model runs in float32. Every tensor must match within a relative error of
 1e-4, measured per tensor as max|ours - torch| / max|torch|. Prints one line
@@ -29,6 +29,9 @@ MODELS = {
              (7,), ("values", (3,)), 0.0),
     "tlay": (10, [("w", (7, 6)), ("b", (6,)), ("v", (6, 3)), ("c", (3,))],
              (7,), ("values", (3,)), 0.0),
+    "tshp": (10, [("w", (7, 8)), ("q", (2, 3, 4)), ("linear_0.w", (6, 3)),
+                  ("linear_0.b", (3,))],
+             (7,), ("values", (3,)), 0.0),
 }
 
 
@@ -47,6 +50,14 @@ def forward(name, p, x):
         s = (torch.softmax(a, -1) + torch.log_softmax(a, -1) * 0.1
              + torch.clamp(a, min=-1, max=1) + F.gelu(h, approximate="tanh"))
         return s @ v + c
+    if name == "tshp":
+        w, q, lw, lb = p
+        h = torch.tanh(x @ w)
+        a, b = torch.split(h, [5, 3], dim=1)
+        c = torch.cat([b * 2, a[:, ::2]], dim=1)
+        k = q.permute(2, 0, 1)[:, 1, :]
+        d = c[:, 1:5] @ k
+        return d + (c @ lw + lb) + h[:, -1:]
     w, b, v = p
     return torch.sigmoid(x @ w + b) @ v
 

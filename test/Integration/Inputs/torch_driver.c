@@ -32,14 +32,14 @@ typedef int32_t target_t;
 #define NP 6
 #define NS 6
 #define GRAD(p, x, t, m, loss, g)                                              \
-  tmlp_grad(p[0], p[1], p[2], p[3], p[4], p[5], x, t, m, loss, g[0], g[1],    \
+  tmlp_grad(p[0], p[1], p[2], p[3], p[4], p[5], x, t, m, loss, g[0], g[1],     \
             g[2], g[3], g[4], g[5])
 #define LOSS(p, x, t, m, loss)                                                 \
   tmlp_loss(p[0], p[1], p[2], p[3], p[4], p[5], x, t, m, loss)
 #define PREDICT(p, x, out)                                                     \
   tmlp_predict(p[0], p[1], p[2], p[3], p[4], p[5], x, out)
 #define STEP(p, s, x, t, m, lr, loss)                                          \
-  tmlp_train_step(p[0], p[1], p[2], p[3], p[4], p[5], s[0], s[1], s[2], s[3], \
+  tmlp_train_step(p[0], p[1], p[2], p[3], p[4], p[5], s[0], s[1], s[2], s[3],  \
                   s[4], s[5], x, t, m, lr, loss)
 #elif defined(MODEL_TREG)
 #include "treg.h"
@@ -65,8 +65,20 @@ typedef float target_t;
 #define PREDICT(p, x, out) tlay_predict(p[0], p[1], p[2], p[3], x, out)
 #define STEP(p, s, x, t, m, lr, loss)                                          \
   ((void)(s), tlay_train_step(p[0], p[1], p[2], p[3], x, t, m, lr, loss))
+#elif defined(MODEL_TSHP)
+#include "tshp.h"
+#define INFO tshp_info
+typedef float target_t;
+#define NP 4
+#define NS 0
+#define GRAD(p, x, t, m, loss, g)                                              \
+  tshp_grad(p[0], p[1], p[2], p[3], x, t, m, loss, g[0], g[1], g[2], g[3])
+#define LOSS(p, x, t, m, loss) tshp_loss(p[0], p[1], p[2], p[3], x, t, m, loss)
+#define PREDICT(p, x, out) tshp_predict(p[0], p[1], p[2], p[3], x, out)
+#define STEP(p, s, x, t, m, lr, loss)                                          \
+  ((void)(s), tshp_train_step(p[0], p[1], p[2], p[3], x, t, m, lr, loss))
 #else
-#error "define MODEL_TMLP, MODEL_TREG or MODEL_TLAY"
+#error "define MODEL_TMLP, MODEL_TREG, MODEL_TLAY or MODEL_TSHP"
 #endif
 
 static void die(const char *what, const char *path) {
@@ -123,7 +135,8 @@ int main(int argc, char **argv) {
 
   float *init = read_file(dir, "params.bin", total);
   float *p[NP], *g[NP], *s[NS > 0 ? NS : 1];
-  for (int i = 0, off = 0; i < NP; off += (int)(pbytes[i] / sizeof(float)), ++i) {
+  for (int i = 0, off = 0; i < NP;
+       off += (int)(pbytes[i] / sizeof(float)), ++i) {
     p[i] = malloc(pbytes[i]);
     g[i] = malloc(pbytes[i]);
     if (i < NS)
