@@ -314,6 +314,21 @@ private:
   bool instantiateParam(const Param &tmpl, Frame &frame);
   bool instantiate(Expr &e, const Layer &layer, BatchFlags &flags);
   std::string resolveFn(const std::string &name);
+  /// The layer a call names: inside a library layer the library's layers
+  /// come first (a program layer of the same name does not change the
+  /// library), elsewhere the program's.
+  const Layer *findLayer(const std::string &name) const {
+    bool inLibrary = !layerStack.empty() && layerStack.back()->library;
+    const Layer *other = nullptr;
+    for (const Layer &l : prog.layers)
+      if (l.name == name) {
+        if (l.library == inLibrary)
+          return &l;
+        if (!other)
+          other = &l;
+      }
+    return other;
+  }
   bool checkDim(Expr &e);
   bool checkIdentity(Expr &e, BatchFlags &flags);
   bool budget(SrcLoc loc);
@@ -800,7 +815,7 @@ bool ModelSema::check(Expr &e, BatchFlags &flags, bool labelsArg) {
 bool ModelSema::checkIdent(Expr &e, BatchFlags &flags, bool labelsArg) {
   Binding *found = lookup(e.name);
   if (!found) {
-    if (isBuiltin(e.name) || prog.findLayer(e.name)) {
+    if (isBuiltin(e.name) || findLayer(e.name)) {
       diags.error(e.loc, "function '" + e.name +
                              "' cannot be used as a value; call it as " +
                              e.name + "(...)");
@@ -1090,7 +1105,7 @@ bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
   }
   const Builtin *fn = findBuiltin(e.name);
   if (!fn) {
-    if (const Layer *layer = prog.findLayer(e.name))
+    if (const Layer *layer = findLayer(e.name))
       return instantiate(e, *layer, flags);
     std::vector<std::string> names = builtinNames();
     for (const Layer &l : prog.layers)
@@ -1727,7 +1742,7 @@ bool ModelSema::checkDim(Expr &e) {
 std::string ModelSema::resolveFn(const std::string &name) {
   if (Binding *b = lookup(name))
     return b->kind == Binding::Fn ? b->fn : "";
-  if (name == "identity" || isBuiltin(name) || prog.findLayer(name))
+  if (name == "identity" || isBuiltin(name) || findLayer(name))
     return name;
   return "";
 }

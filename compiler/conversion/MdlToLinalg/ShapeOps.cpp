@@ -117,6 +117,11 @@ Value adjoint::lowerShapeOp(OpBuilder &b, Operation *op) {
               Value inside;
               SmallVector<Value> src;
               for (auto [d, i] : llvm::enumerate(idx)) {
+                if (o.getStart()[d] == 0 && o.getStep()[d] == 1 &&
+                    in.getDimSize(d) == o.getType().getDimSize(d)) {
+                  src.push_back(i); // a whole axis
+                  continue;
+                }
                 auto [ok, j] = sliceIndex(nb, l, i, o.getStart()[d],
                                           o.getStep()[d], in.getDimSize(d));
                 inside = inside ? arith::AndIOp::create(nb, l, inside, ok) : ok;
