@@ -2,27 +2,42 @@
 //
 // Grammar (see LANGUAGE.md for the full description):
 //
-//   program    := { model | train }
+//   program    := { model | layer | train }
 //   model      := 'model' IDENT '(' input {',' input} [','] ')' '{' body '}'
 //   input      := IDENT ':' type
 //   type       := ('f32' | 'f64' | 'i32') ['[' [dim {',' dim} [',']] ']']
 //   dim        := INT | IDENT
 //   body       := { stmt (NEWLINE | ';') }
 //   stmt       := 'param' IDENT ':' type '=' init
-//               | 'let' IDENT '=' expr
+//               | 'let' IDENT {',' IDENT} '=' expr
+//               | IDENT '=' expr
+//               | repeat
 //               | 'output' expr
 //               | 'loss' expr
+//   repeat     := 'repeat' expr '{' block '}'
+//               | 'for' IDENT 'in' 'range' '(' [expr ','] expr ')' '{' block '}'
+//   layer      := 'layer' IDENT '(' [larg {',' larg}] ')' '{' block '}'
+//   larg       := IDENT [':' ('tensor' | 'int' | 'float' | 'fn')] ['=' expr]
+//   block      := { ('let' ... | IDENT '=' expr | repeat
+//                   | 'param' IDENT ':' [DTYPE] '[' exprs ']' '=' init
+//                   | 'return' expr) (NEWLINE | ';') }   (param, return: layers)
 //   init       := IDENT ['(' [signed {',' signed}] ')']
 //   train      := 'train' IDENT '{' { item } '}'
 //   item       := 'optimizer' IDENT ['(' [kwnum {',' kwnum}] ')']
-//               | 'batch' INT | 'epochs' INT | 'seed' INT
+//               | 'param' pname '(' ... ')' | 'freeze' pname {',' pname}
+//               | 'batch' INT | 'epochs' INT | 'seed' INT | ...
+//   pname      := IDENT {'.' IDENT}
 //   expr       := mul {('+' | '-') mul}
 //   mul        := matmul {('*' | '/') matmul}
 //   matmul     := unary {'@' unary}
-//   unary      := '-' unary | primary
-//   primary    := NUMBER | IDENT | IDENT '(' args ')' | '(' expr ')'
-//               | '[' [expr {',' expr} [',']] ']'
+//   unary      := '-' unary | postfix
+//   postfix    := primary {'[' index {',' index} ']'}
+//   index      := expr | [expr] ':' [expr] [':' [expr]]
+//   primary    := NUMBER | IDENT | IDENT '(' args ')' ['as' IDENT]
+//               | '(' expr ')' | '[' [expr {',' expr} [',']] ']'
 //
+// Every comma-separated list goes through parseDelimited (items, ',' or the
+// closer, a trailing ',', the note at the opener on errors).
 // Newlines inside (), [] are ignored. After the first error in a statement
 // the parser skips to the end of that statement; after an error in a model
 // or train header it skips to the next line starting with `model`/`train`.
@@ -451,6 +466,11 @@ bool Parser::parseBlockStmt(std::vector<Stmt> &out, bool inLayer,
 }
 
 bool Parser::parseRepeat(std::vector<Stmt> &out, bool inLayer) {
+  DepthGuard guard(depth);
+  if (depth > kMaxNestingDepth) {
+    errorHere("repeat blocks nested too deeply");
+    return false;
+  }
   // After an error in the header, the whole block is skipped.
   size_t headerLine = cur().loc.line;
   if (!parseRepeatBlock(out, inLayer)) {

@@ -1823,6 +1823,8 @@ bool ModelSema::elaborateStmt(const Stmt &st, Frame &f, ExprPtr *ret,
       return false;
     }
     for (int64_t i = start; i < stop; ++i) {
+      if (!budget(st.loc))
+        return false;
       Frame iter;
       iter.parent = &f;
       iter.inst = f.inst;
