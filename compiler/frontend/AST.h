@@ -1,5 +1,4 @@
-//===- AST.h - Abstract syntax tree of the Adjoint model language -*- C++
-//-*-===//
+//===- AST.h - Abstract syntax tree of the Adjoint model language -*- C++ -*-===//
 //
 // The frontend (lexer, parser, sema) has no MLIR dependency. The importer in
 // compiler/import is the only bridge from this AST to the mdl dialect.
@@ -36,10 +35,10 @@ enum class DType { F32, F64, I32 };
 
 const char *dtypeName(DType t); // "f32", "f64", "i32"
 
-/// One dimension of a declared input type: a literal size or a symbolic name
-/// (only `B`, the batch dimension, is allowed as a symbol for now).
 struct Expr;
 
+/// One dimension of a declared input type: a literal size or a symbolic name
+/// (only `B`, the batch dimension, is allowed as a symbol for now).
 struct Dim {
   int64_t size = 0;   // literal size; or the resolved size after Sema
   std::string symbol; // non-empty for symbolic dims (e.g. "B")
@@ -205,8 +204,7 @@ struct OptimizerSpec {
   std::string name; // "sgd"
   std::map<std::string, double> args;
   SrcLoc loc;
-  std::map<std::string, SrcLoc>
-      argLocs; // location of each argument name (added)
+  std::map<std::string, SrcLoc> argLocs; // location of each argument name (added)
   /// List-valued arguments (e.g. milestones = [30, 80]).
   std::map<std::string, std::vector<double>> listArgs;
 };

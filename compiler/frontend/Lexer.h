@@ -18,28 +18,28 @@ namespace adjoint::frontend {
 struct SourceFile;
 
 enum class Tok {
-  Ident,    // [A-Za-z_][A-Za-z0-9_]*  (keywords are contextual identifiers)
-  Int,      // 123
-  Float,    // 1.5  1e-3  .5  2.
-  LParen,   // (
-  RParen,   // )
+  Ident,   // [A-Za-z_][A-Za-z0-9_]*  (keywords are contextual identifiers)
+  Int,     // 123
+  Float,   // 1.5  1e-3  .5  2.
+  LParen,  // (
+  RParen,  // )
   LBracket, // [
   RBracket, // ]
-  LBrace,   // {
-  RBrace,   // }
-  Comma,    // ,
-  Colon,    // :
-  Semi,     // ;
-  Equal,    // =
-  At,       // @
-  Plus,     // +
-  Minus,    // -
-  Star,     // *
-  Slash,    // /
-  Dot,      // .  (dotted parameter names: fc1.w)
-  Newline,  // end of a line
-  Eof,      // end of input
-  Error,    // malformed input; `error` holds the message
+  LBrace,  // {
+  RBrace,  // }
+  Comma,   // ,
+  Colon,   // :
+  Semi,    // ;
+  Equal,   // =
+  At,      // @
+  Plus,    // +
+  Minus,   // -
+  Star,    // *
+  Slash,   // /
+  Dot,     // .  (dotted parameter names: fc1.w)
+  Newline, // end of a line
+  Eof,     // end of input
+  Error,   // malformed input; `error` holds the message
 };
 
 struct Token {

@@ -83,85 +83,16 @@ TEST(FrontendFuzz, RandomPrintable) {
 }
 
 TEST(FrontendFuzz, RandomTokenSequences) {
-  const std::vector<std::string> vocab = {"model",
-                                          "train",
-                                          "param",
-                                          "let",
-                                          "output",
-                                          "loss",
-                                          "optimizer",
-                                          "batch",
-                                          "epochs",
-                                          "seed",
-                                          "sgd",
-                                          "lr",
-                                          "momentum",
-                                          "m",
-                                          "x",
-                                          "y",
-                                          "w",
-                                          "h",
-                                          "B",
-                                          "f32",
-                                          "f64",
-                                          "i32",
-                                          "relu",
-                                          "sigmoid",
-                                          "tanh",
-                                          "sum",
-                                          "mean",
-                                          "mse",
-                                          "softmax_cross_entropy",
-                                          "axis",
-                                          "axes",
-                                          "zeros",
-                                          "ones",
-                                          "uniform",
-                                          "normal",
-                                          "he_normal",
-                                          "glorot_uniform",
-                                          "0",
-                                          "1",
-                                          "2",
-                                          "4",
-                                          "-1",
-                                          "0.5",
-                                          "1e-3",
-                                          "1e400",
-                                          "(",
-                                          ")",
-                                          "[",
-                                          "]",
-                                          "{",
-                                          "}",
-                                          ",",
-                                          ":",
-                                          ";",
-                                          "=",
-                                          "@",
-                                          "+",
-                                          "-",
-                                          "*",
-                                          "/",
-                                          "\n",
-                                          "#c\n",
-                                          "$",
-                                          "layer",
-                                          "repeat",
-                                          "for",
-                                          "in",
-                                          "range",
-                                          "return",
-                                          "as",
-                                          "int",
-                                          "fn",
-                                          ".",
-                                          "split",
-                                          "concat",
-                                          "transpose",
-                                          "dense",
-                                          "::",
-                                          "freeze"};
+  const std::vector<std::string> vocab = {
+      "model", "train", "param", "let", "output", "loss", "optimizer",
+      "batch", "epochs", "seed", "sgd", "lr", "momentum", "m", "x", "y", "w",
+      "h", "B", "f32", "f64", "i32", "relu", "sigmoid", "tanh", "sum",
+      "mean", "mse", "softmax_cross_entropy", "axis", "axes", "zeros",
+      "ones", "uniform", "normal", "he_normal", "glorot_uniform", "0", "1",
+      "2", "4", "-1", "0.5", "1e-3", "1e400", "(", ")", "[", "]", "{", "}",
+      ",", ":", ";", "=", "@", "+", "-", "*", "/", "\n", "#c\n", "$",
+      "layer", "repeat", "for", "in", "range", "return", "as", "int", "fn",
+      ".", "split", "concat", "transpose", "dense", "::", "freeze"};
   std::mt19937 rng(4242);
   std::uniform_int_distribution<size_t> pick(0, vocab.size() - 1);
   for (int i = 0; i < 500; ++i) {
@@ -213,30 +144,10 @@ TEST(FrontendFuzz, LayerAndRepeatSoup) {
 
 TEST(FrontendFuzz, TokenSoupInsideModel) {
   // Keep the outer structure valid so Sema sees many odd expressions.
-  const std::vector<std::string> vocab = {"x",
-                                          "y",
-                                          "w",
-                                          "h",
-                                          "1",
-                                          "2",
-                                          "-1",
-                                          "0.5",
-                                          "relu(",
-                                          "sum(",
-                                          "mean(",
-                                          "mse(",
-                                          "softmax_cross_entropy(",
-                                          "axis =",
-                                          "axes = [",
-                                          "]",
-                                          "(",
-                                          ")",
-                                          "+",
-                                          "-",
-                                          "*",
-                                          "/",
-                                          "@",
-                                          ","};
+  const std::vector<std::string> vocab = {
+      "x", "y", "w", "h", "1", "2", "-1", "0.5", "relu(", "sum(", "mean(",
+      "mse(", "softmax_cross_entropy(", "axis =", "axes = [", "]", "(", ")",
+      "+", "-", "*", "/", "@", ","};
   std::mt19937 rng(99);
   std::uniform_int_distribution<size_t> pick(0, vocab.size() - 1);
   int accepted = 0;
@@ -248,9 +159,7 @@ TEST(FrontendFuzz, TokenSoupInsideModel) {
       e += vocab[pick(rng)] + " ";
     std::string src = "model m(x: f32[B, 4], y: i32[B]) {\n"
                       "  param w: f32[4, 4] = zeros\n"
-                      "  let h = " +
-                      e +
-                      "\n"
+                      "  let h = " + e + "\n"
                       "  loss mse(x, x)\n}\n";
     checkRobust(src);
     accepted += run(src).ok;
@@ -321,7 +230,8 @@ TEST(FrontendFuzz, HugeNumbersAndLongNames) {
   std::string longName(100000, 'a');
   checkRobust("model " + longName + "(" + longName + ": f32[B]) {\n  loss " +
               longName + "(x)\n}\ntrain " + longName + "b { batch 1 }\n");
-  RunResult r = run("model m(x: f32[B]) {\n  loss mse(x, x)\n}\n", INT64_MAX);
+  RunResult r = run("model m(x: f32[B]) {\n  loss mse(x, x)\n}\n",
+                    INT64_MAX);
   EXPECT_TRUE(r.ok) << r.diags; // a huge batch is fine for a rank-1 input
   r = run("model m(x: f32[B, 4]) {\n  loss mse(x, x)\n}\n", INT64_MAX);
   EXPECT_FALSE(r.ok);

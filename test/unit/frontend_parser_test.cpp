@@ -41,9 +41,10 @@ std::string sexpr(const ast::Expr &e) {
     return "(" + e.op + " " + sexpr(*e.args[0]) + " " + sexpr(*e.args[1]) + ")";
   case ExprKind::Call:
   case ExprKind::List: {
-    std::string s = "(" + (e.kind == ExprKind::Call ? e.name
-                           : e.op == ":"            ? std::string(":")
-                                                    : std::string("list"));
+    std::string s =
+        "(" + (e.kind == ExprKind::Call ? e.name
+               : e.op == ":"           ? std::string(":")
+                                       : std::string("list"));
     for (const auto &a : e.args)
       s += " " + (a ? sexpr(*a) : std::string("_"));
     for (const auto &k : e.kwargs)

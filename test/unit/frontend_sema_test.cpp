@@ -134,22 +134,20 @@ TEST(FrontendSema, DefaultOutputAndMomentum) {
   EXPECT_NE(d.find("  output (default): f32[32, 3]\n    binary @: f32[32, 3]"),
             std::string::npos)
       << d;
-  EXPECT_NE(
-      d.find(
-          "optimizer sgd(dampening = 0, lr = 0.5, momentum = 0, nesterov = 0, "
-          "weight_decay = 0)"),
-      std::string::npos)
+  EXPECT_NE(d.find("optimizer sgd(dampening = 0, lr = 0.5, momentum = 0, nesterov = 0, "
+                   "weight_decay = 0)"),
+            std::string::npos)
       << d;
 }
 
 TEST(FrontendSema, Reductions) {
   RunResult r = run(model("  param p: f32[4, 1] = ones\n"
-                          "  let a = sum(x)\n"
-                          "  let b = mean(x, axis = -1)\n"
-                          "  let c = sum(x, axes = [1, -2])\n"
-                          "  let d = mean(x, axes = [0])\n"
-                          "  let e = sum(a)\n"
-                          "  loss mse(b, sum(x @ p, axis = 1) + c + e)\n"));
+                "  let a = sum(x)\n"
+                "  let b = mean(x, axis = -1)\n"
+                "  let c = sum(x, axes = [1, -2])\n"
+                "  let d = mean(x, axes = [0])\n"
+                "  let e = sum(a)\n"
+                "  loss mse(b, sum(x @ p, axis = 1) + c + e)\n"));
   ASSERT_TRUE(r.ok) << r.diags;
   const ast::Model &m = r.prog->models[0];
   auto axesOf = [](const ast::Expr &call) {
@@ -288,7 +286,8 @@ void checkErrors(const std::vector<ErrCase> &cases) {
   for (const ErrCase &c : cases) {
     RunResult r = run(c.src);
     EXPECT_FALSE(r.ok) << c.src;
-    EXPECT_EQ(r.first(), c.expected) << "source:\n" << c.src << "\n" << r.diags;
+    EXPECT_EQ(r.first(), c.expected) << "source:\n" << c.src << "\n"
+                                     << r.diags;
   }
 }
 

@@ -15,8 +15,8 @@
  *   DIR/steps.bin     the loss of each of NUM_BATCHES <model>_train_step
  *                     calls (batch k at step k), then the final params, then
  *                     the final optimizer state (if any)
- * Compile with -DMODEL_TMLP, -DMODEL_TREG or -DMODEL_TLAY and -I<dir of the
- * header>.
+ * Compile with -DMODEL_TMLP, -DMODEL_TREG, -DMODEL_TLAY or -DMODEL_TSHP and
+ * -I<dir of the header>.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -32,14 +32,14 @@ typedef int32_t target_t;
 #define NP 6
 #define NS 6
 #define GRAD(p, x, t, m, loss, g)                                              \
-  tmlp_grad(p[0], p[1], p[2], p[3], p[4], p[5], x, t, m, loss, g[0], g[1],     \
+  tmlp_grad(p[0], p[1], p[2], p[3], p[4], p[5], x, t, m, loss, g[0], g[1],    \
             g[2], g[3], g[4], g[5])
 #define LOSS(p, x, t, m, loss)                                                 \
   tmlp_loss(p[0], p[1], p[2], p[3], p[4], p[5], x, t, m, loss)
 #define PREDICT(p, x, out)                                                     \
   tmlp_predict(p[0], p[1], p[2], p[3], p[4], p[5], x, out)
 #define STEP(p, s, x, t, m, lr, loss)                                          \
-  tmlp_train_step(p[0], p[1], p[2], p[3], p[4], p[5], s[0], s[1], s[2], s[3],  \
+  tmlp_train_step(p[0], p[1], p[2], p[3], p[4], p[5], s[0], s[1], s[2], s[3], \
                   s[4], s[5], x, t, m, lr, loss)
 #elif defined(MODEL_TREG)
 #include "treg.h"
@@ -135,8 +135,7 @@ int main(int argc, char **argv) {
 
   float *init = read_file(dir, "params.bin", total);
   float *p[NP], *g[NP], *s[NS > 0 ? NS : 1];
-  for (int i = 0, off = 0; i < NP;
-       off += (int)(pbytes[i] / sizeof(float)), ++i) {
+  for (int i = 0, off = 0; i < NP; off += (int)(pbytes[i] / sizeof(float)), ++i) {
     p[i] = malloc(pbytes[i]);
     g[i] = malloc(pbytes[i]);
     if (i < NS)
