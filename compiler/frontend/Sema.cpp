@@ -3140,9 +3140,10 @@ bool analyze(ast::Program &prog, DiagnosticEngine &diags,
   for (const Layer &l : prog.layers) {
     if (isBuiltin(l.name) || l.name == "identity" || l.name == "dim" ||
         l.name == "transpose" || l.name == "concat" || l.name == "split") {
-      diags.error(l.loc, "layer '" + l.name +
-                             "' has the name of a builtin "
-                             "function");
+      // A builtin added later wins over a library layer of its name.
+      if (!l.library)
+        diags.error(l.loc, "layer '" + l.name +
+                               "' has the name of a builtin function");
       continue;
     }
     auto [it, fresh] =
