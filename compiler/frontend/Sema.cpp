@@ -1094,6 +1094,15 @@ bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
     return checkDim(e);
   if (e.name == "[]")
     return checkIndex(e, flags);
+  if (e.name == "permute" && !findLayer(e.name)) {
+    // permute(x, [p0, p1, ...]): transpose with an explicit permutation.
+    if (e.args.size() + e.kwargs.size() < 2) {
+      diags.error(e.loc, "'permute' expects a tensor and a permutation, e.g. "
+                         "permute(x, [0, 2, 1])");
+      return false;
+    }
+    e.name = "transpose";
+  }
   if (e.name == "transpose")
     return checkTranspose(e, flags);
   if (e.name == "concat")
@@ -3139,7 +3148,8 @@ bool analyze(ast::Program &prog, DiagnosticEngine &diags,
   std::map<std::pair<bool, std::string>, SrcLoc> layerNames;
   for (const Layer &l : prog.layers) {
     if (isBuiltin(l.name) || l.name == "identity" || l.name == "dim" ||
-        l.name == "transpose" || l.name == "concat" || l.name == "split") {
+        l.name == "transpose" || l.name == "permute" || l.name == "concat" ||
+        l.name == "split") {
       // A builtin added later wins over a library layer of its name.
       if (!l.library)
         diags.error(l.loc, "layer '" + l.name +
