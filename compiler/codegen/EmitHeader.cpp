@@ -11,6 +11,8 @@
 #include "compiler/Passes.h"
 #include "compiler/codegen/Codegen.h"
 
+#include "llvm/ADT/StringSet.h"
+
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -154,9 +156,18 @@ SmallVector<CArg> cSignature(func::FuncOp fn, const Model &m) {
 }
 
 std::string declaration(StringRef symbol, ArrayRef<CArg> args) {
+  // Parameter names of layer instances contain '.' (fc1.w): C identifiers
+  // get '_' instead, made unique within the prototype (fc1.w_b, fc1_w.b).
   std::string s = "void " + symbol.str() + "(";
-  for (auto [i, a] : llvm::enumerate(args))
-    s += (i ? ", " : "") + a.type + a.name;
+  llvm::StringSet<> used;
+  for (auto [i, a] : llvm::enumerate(args)) {
+    std::string name = a.name;
+    std::replace(name.begin(), name.end(), '.', '_');
+    std::string unique = name;
+    for (int k = 2; !used.insert(unique).second; ++k)
+      unique = name + "_" + std::to_string(k);
+    s += (i ? ", " : "") + a.type + unique;
+  }
   return s + ");\n";
 }
 

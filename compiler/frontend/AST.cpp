@@ -23,6 +23,18 @@ const Model *Program::findModel(const std::string &name) const {
   return nullptr;
 }
 
+const Layer *Program::findLayer(const std::string &name) const {
+  const Layer *lib = nullptr;
+  for (const Layer &l : layers)
+    if (l.name == name) {
+      if (!l.library)
+        return &l;
+      if (!lib)
+        lib = &l;
+    }
+  return lib;
+}
+
 const TrainConfig *Program::findTrain(const std::string &model) const {
   for (const TrainConfig &t : trains)
     if (t.model == model)

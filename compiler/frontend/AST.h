@@ -26,11 +26,16 @@ namespace adjoint::ast {
 struct SrcLoc {
   unsigned line = 0;
   unsigned col = 0;
+  /// 0: the main source file; k > 0: Program::files[k - 1] (a library such
+  /// as the standard library of layers).
+  unsigned file = 0;
 };
 
 enum class DType { F32, F64, I32 };
 
 const char *dtypeName(DType t); // "f32", "f64", "i32"
+
+struct Expr;
 
 /// One dimension of a declared input type: a literal size or a symbolic name
 /// (only `B`, the batch dimension, is allowed as a symbol for now).
@@ -38,10 +43,16 @@ struct Dim {
   int64_t size = 0;   // literal size; or the resolved size after Sema
   std::string symbol; // non-empty for symbolic dims (e.g. "B")
   SrcLoc loc;         // location of the size literal / symbol (added)
+  /// Inside a layer: the integer expression of the size (e.g. `dim(x, -1)`,
+  /// `4 * n`), evaluated when the layer is instantiated.
+  std::shared_ptr<const Expr> expr;
 };
 
 struct TypeSpec {
   DType dtype = DType::F32;
+  /// Inside a layer the element type may be omitted (`param w: [n, m]`): it
+  /// is the model element type.
+  bool dtypeOmitted = false;
   std::vector<Dim> dims;
   SrcLoc loc;
 };
@@ -73,6 +84,10 @@ struct Expr {
   bool isInteger = false;
   std::vector<ExprPtr> args;
   std::vector<KwArg> kwargs;
+  /// A layer call `dense(x, 10) as fc1`: the instance name (empty: a
+  /// generated name `dense_0`).
+  std::string instance;
+  SrcLoc instanceLoc;
 
   // Filled by Sema.
   DType dtype = DType::F32;
@@ -98,6 +113,9 @@ struct Init {
   std::string kind;         // as written, validated by Sema
   std::vector<double> args; // positional numeric arguments
   SrcLoc loc;
+  /// Inside a layer: the argument expressions (constants, layer arguments),
+  /// evaluated into `args` when the layer is instantiated.
+  std::vector<std::shared_ptr<const Expr>> argExprs;
 };
 
 struct Param {
@@ -108,6 +126,8 @@ struct Param {
   /// A non-trainable buffer that Sema adds (batchnorm running statistics):
   /// no gradient, no optimizer update. Its name contains a '.'.
   bool buffer = false;
+  /// Position in evaluation order, set by Sema (1-based; 0 = not analyzed).
+  unsigned order = 0;
 };
 
 struct Input {
@@ -120,6 +140,50 @@ struct Let {
   std::string name;
   ExprPtr value;
   SrcLoc loc;
+  /// Position in evaluation order, set by Sema (1-based; 0 = not analyzed).
+  unsigned order = 0;
+  /// `let a, b = split(...)`: the names after the first (with `name` the
+  /// first). Sema replaces such a let by one let per name.
+  std::vector<std::pair<std::string, SrcLoc>> moreNames;
+};
+
+/// A statement of a layer body or of a `repeat` block, and the statements of
+/// a model body that have no flat form (assignments, repeats).
+struct Stmt {
+  enum Kind {
+    Param,  // param (layers only)
+    Let,    // let NAME {, NAME} = value
+    Assign, // NAME = value: a new value of an existing let
+    Repeat, // repeat N { body } | for VAR in range([start,] stop) { body }
+    Return, // return value (layers only)
+  } kind = Let;
+  SrcLoc loc;
+  ast::Param param;                                  // Param
+  std::vector<std::pair<std::string, SrcLoc>> names; // Let, Assign
+  ExprPtr value;   // Let, Assign, Return; Repeat: the stop (count)
+  ExprPtr start;   // Repeat: the start (null = 0)
+  std::string var; // Repeat: the loop variable (empty for `repeat N`)
+  SrcLoc varLoc;
+  std::vector<Stmt> body; // Repeat
+};
+
+/// An argument of a layer: a tensor, an integer or float constant, or a
+/// function (a builtin or a layer, e.g. `act = relu`).
+struct LayerArg {
+  enum Kind { Tensor, Int, Float, Fn } kind = Tensor;
+  std::string name;
+  ExprPtr dflt; // default value, or null
+  SrcLoc loc;
+};
+
+/// layer NAME(args) { body }: instantiated (inlined) at every call with
+/// fresh parameters named `<instance>.<param>`.
+struct Layer {
+  std::string name;
+  SrcLoc loc;
+  std::vector<LayerArg> args;
+  std::vector<Stmt> body;
+  bool library = false; // from a library file (the standard library)
 };
 
 struct Model {
@@ -131,6 +195,9 @@ struct Model {
   std::vector<Let> lets;
   ExprPtr loss;   // `loss <expr>`: required, a loss call
   SrcLoc lossLoc; // location of the `loss` keyword
+  /// Assignments and repeat blocks of the body, in source order among the
+  /// params and lets (by loc). Sema expands them into params and lets.
+  std::vector<Stmt> blocks;
   ExprPtr output; // `output <expr>`: optional; defaults to the first argument
                   // of the loss call (e.g. the logits)
   /// Set by Sema when `output` was not written: Sema then stores a deep copy
@@ -178,10 +245,21 @@ struct TrainConfig {
 
 struct Program {
   std::string filename;
+  /// Library files (SrcLoc::file k refers to files[k - 1]).
+  std::vector<std::string> files;
   std::vector<Model> models;
   std::vector<TrainConfig> trains;
+  /// Layers of the program and of the libraries; a program layer hides a
+  /// library layer of the same name.
+  std::vector<Layer> layers;
 
   const Model *findModel(const std::string &name) const;
+  const Layer *findLayer(const std::string &name) const;
+  /// The file name of a location.
+  const std::string &fileOf(SrcLoc loc) const {
+    return loc.file == 0 || loc.file > files.size() ? filename
+                                                    : files[loc.file - 1];
+  }
   const TrainConfig *findTrain(const std::string &model) const;
 };
 

@@ -129,7 +129,13 @@ void printModel(const Model &m, std::ostream &os) {
   for (const Let &l : m.lets)
     items.push_back({nullptr, &l, l.loc});
   // Statements have distinct locations: a plain sort is stable here.
-  std::sort(items.begin(), items.end(), [](const Item &a, const Item &b) {
+  // After Sema: evaluation order (layers and repeats are expanded).
+  auto order = [](const Item &it) {
+    return it.param ? it.param->order : it.let->order;
+  };
+  std::sort(items.begin(), items.end(), [&](const Item &a, const Item &b) {
+    if (order(a) && order(b))
+      return order(a) < order(b);
     return locLess(a.loc, b.loc);
   });
   for (const Item &it : items) {

@@ -68,8 +68,29 @@ bool readSourceFile(const std::string &path, SourceFile &out,
 DiagnosticEngine::DiagnosticEngine(const SourceFile &src, std::ostream &os)
     : src(src), os(os) {}
 
+unsigned DiagnosticEngine::addFile(const SourceFile &file) {
+  files.push_back(&file);
+  return static_cast<unsigned>(files.size());
+}
+
+const SourceFile &DiagnosticEngine::fileOf(ast::SrcLoc loc) const {
+  if (loc.file == 0 || loc.file > files.size())
+    return src;
+  return *files[loc.file - 1];
+}
+
+void DiagnosticEngine::pushContext(ast::SrcLoc loc, const std::string &msg) {
+  contexts.emplace_back(loc, msg);
+}
+
+void DiagnosticEngine::popContext() {
+  if (!contexts.empty())
+    contexts.pop_back();
+}
+
 void DiagnosticEngine::emit(ast::SrcLoc loc, const char *kind,
                             const std::string &msg) {
+  const SourceFile &src = fileOf(loc);
   os << src.name;
   if (loc.line != 0)
     os << ':' << loc.line << ':' << loc.col;
@@ -100,6 +121,8 @@ void DiagnosticEngine::error(ast::SrcLoc loc, const std::string &msg) {
   }
   suppressNotes = false;
   emit(loc, "error", msg);
+  for (auto it = contexts.rbegin(); it != contexts.rend(); ++it)
+    emit(it->first, "note", it->second);
 }
 
 void DiagnosticEngine::note(ast::SrcLoc loc, const std::string &msg) {

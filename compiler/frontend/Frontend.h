@@ -25,6 +25,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace adjoint::frontend {
 
@@ -62,6 +63,17 @@ public:
   void error(ast::SrcLoc loc, const std::string &msg);
   void note(ast::SrcLoc loc, const std::string &msg);
 
+  /// Registers another source file (a library); locations with
+  /// `SrcLoc::file` equal to the returned id print from it. `file` must
+  /// outlive the engine.
+  unsigned addFile(const SourceFile &file);
+
+  /// A note printed after every error until the matching popContext (e.g.
+  /// "in layer 'dense' called here" while a layer is instantiated);
+  /// innermost first.
+  void pushContext(ast::SrcLoc loc, const std::string &msg);
+  void popContext();
+
   unsigned numErrors() const { return errors; }
   /// True once the error limit has been reached; the parser stops then.
   bool hitErrorLimit() const { return errors >= errorLimit(); }
@@ -72,7 +84,11 @@ public:
 private:
   void emit(ast::SrcLoc loc, const char *kind, const std::string &msg);
 
+  const SourceFile &fileOf(ast::SrcLoc loc) const;
+
   const SourceFile &src;
+  std::vector<const SourceFile *> files;
+  std::vector<std::pair<ast::SrcLoc, std::string>> contexts;
   std::ostream &os;
   unsigned errors = 0;
   bool suppressNotes = false;
@@ -82,6 +98,13 @@ private:
 /// one syntax error.
 std::optional<ast::Program> parse(const SourceFile &src,
                                   DiagnosticEngine &diags);
+
+/// Parses a library file (layer definitions only, e.g. the standard library)
+/// into `prog.layers`; its locations get a new file id registered in `diags`
+/// and `prog.files`. `lib` must outlive `diags`. Returns false after
+/// reporting syntax errors.
+bool parseLibrary(const SourceFile &lib, DiagnosticEngine &diags,
+                  ast::Program &prog);
 
 /// Resolves names, the batch symbol B (batchOverride if given, else the train
 /// section's batch, else 32), computes dtype/shape of every Expr, validates

@@ -22,7 +22,7 @@ bool isIdentChar(char c) { return isIdentStart(c) || isDigit(c); }
 
 class Lexer {
 public:
-  explicit Lexer(const std::string &text) : text(text) {}
+  Lexer(const std::string &text, unsigned file) : text(text), file(file) {}
 
   std::vector<Token> run() {
     std::vector<Token> toks;
@@ -36,6 +36,9 @@ public:
     eof.kind = Tok::Eof;
     eof.loc = eofLoc();
     toks.push_back(eof);
+    if (file != 0)
+      for (Token &t : toks)
+        t.loc.file = file;
     return toks;
   }
 
@@ -161,6 +164,9 @@ private:
     case '/':
       kind = Tok::Slash;
       break;
+    case '.':
+      kind = Tok::Dot;
+      break;
     default: {
       advance();
       Token t = make(Tok::Error, loc, start);
@@ -237,13 +243,16 @@ private:
   }
 
   const std::string &text;
+  unsigned file = 0;
   size_t pos = 0;
   unsigned line = 1, col = 1;
 };
 
 } // namespace
 
-std::vector<Token> lex(const SourceFile &src) { return Lexer(src.text).run(); }
+std::vector<Token> lex(const SourceFile &src, unsigned file) {
+  return Lexer(src.text, file).run();
+}
 
 std::string describeToken(const Token &t) {
   switch (t.kind) {

@@ -36,6 +36,7 @@ enum class Tok {
   Minus,   // -
   Star,    // *
   Slash,   // /
+  Dot,     // .  (dotted parameter names: fc1.w)
   Newline, // end of a line
   Eof,     // end of input
   Error,   // malformed input; `error` holds the message
@@ -54,7 +55,8 @@ struct Token {
 /// line) and blank space are dropped; every line end becomes a Newline token.
 /// The result always ends with an Eof token. Never fails: malformed input
 /// produces Error tokens.
-std::vector<Token> lex(const SourceFile &src);
+/// `file` is stamped into every token location (SrcLoc::file).
+std::vector<Token> lex(const SourceFile &src, unsigned file = 0);
 
 /// "'foo'", "newline", "end of file" — for "found ..." in messages.
 std::string describeToken(const Token &t);

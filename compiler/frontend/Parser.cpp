@@ -2,27 +2,42 @@
 //
 // Grammar (see LANGUAGE.md for the full description):
 //
-//   program    := { model | train }
+//   program    := { model | layer | train }
 //   model      := 'model' IDENT '(' input {',' input} [','] ')' '{' body '}'
 //   input      := IDENT ':' type
 //   type       := ('f32' | 'f64' | 'i32') ['[' [dim {',' dim} [',']] ']']
 //   dim        := INT | IDENT
 //   body       := { stmt (NEWLINE | ';') }
 //   stmt       := 'param' IDENT ':' type '=' init
-//               | 'let' IDENT '=' expr
+//               | 'let' IDENT {',' IDENT} '=' expr
+//               | IDENT '=' expr
+//               | repeat
 //               | 'output' expr
 //               | 'loss' expr
+//   repeat     := 'repeat' expr '{' block '}'
+//               | 'for' IDENT 'in' 'range' '(' [expr ','] expr ')' '{' block '}'
+//   layer      := 'layer' IDENT '(' [larg {',' larg}] ')' '{' block '}'
+//   larg       := IDENT [':' ('tensor' | 'int' | 'float' | 'fn')] ['=' expr]
+//   block      := { ('let' ... | IDENT '=' expr | repeat
+//                   | 'param' IDENT ':' [DTYPE] '[' exprs ']' '=' init
+//                   | 'return' expr) (NEWLINE | ';') }   (param, return: layers)
 //   init       := IDENT ['(' [signed {',' signed}] ')']
 //   train      := 'train' IDENT '{' { item } '}'
 //   item       := 'optimizer' IDENT ['(' [kwnum {',' kwnum}] ')']
-//               | 'batch' INT | 'epochs' INT | 'seed' INT
+//               | 'param' pname '(' ... ')' | 'freeze' pname {',' pname}
+//               | 'batch' INT | 'epochs' INT | 'seed' INT | ...
+//   pname      := IDENT {'.' IDENT}
 //   expr       := mul {('+' | '-') mul}
 //   mul        := matmul {('*' | '/') matmul}
 //   matmul     := unary {'@' unary}
-//   unary      := '-' unary | primary
-//   primary    := NUMBER | IDENT | IDENT '(' args ')' | '(' expr ')'
-//               | '[' [expr {',' expr} [',']] ']'
+//   unary      := '-' unary | postfix
+//   postfix    := primary {'[' index {',' index} ']'}
+//   index      := expr | [expr] ':' [expr] [':' [expr]]
+//   primary    := NUMBER | IDENT | IDENT '(' args ')' ['as' IDENT]
+//               | '(' expr ')' | '[' [expr {',' expr} [',']] ']'
 //
+// Every comma-separated list goes through parseDelimited (items, ',' or the
+// closer, a trailing ',', the note at the opener on errors).
 // Newlines inside (), [] are ignored. After the first error in a statement
 // the parser skips to the end of that statement; after an error in a model
 // or train header it skips to the next line starting with `model`/`train`.
@@ -112,7 +127,7 @@ private:
     nest = 0;
     consume();
     while (!is(Tok::Eof)) {
-      if ((isKeyword("model") || isKeyword("train")) && pos > 0 &&
+      if (atTopLevelKeyword() && pos > 0 &&
           (toks[pos - 1].kind == Tok::Newline ||
            toks[pos - 1].kind == Tok::Semi))
         return;
@@ -120,14 +135,63 @@ private:
     }
   }
 
+  /// Parses `item {',' item} [',']` up to `closer` (its opener, at `open`,
+  /// is consumed): calls `item` for each element, reports a missing ',' or
+  /// closer with "expected ',' or ')' <context>, found ..." and a note at the
+  /// opener, consumes the closer. Newlines inside are insignificant.
+  template <typename ItemFn>
+  bool parseDelimited(Tok closer, SrcLoc open, const char *context,
+                      ItemFn item) {
+    const char *closeText = closer == Tok::RParen ? "')'" : "']'";
+    const char *openText = closer == Tok::RParen ? "'('" : "'['";
+    ++nest;
+    while (!is(closer)) {
+      if (!item())
+        return false;
+      if (is(Tok::Comma)) {
+        consume();
+        continue;
+      }
+      if (!is(closer)) {
+        errorHere(std::string("expected ',' or ") + closeText + " " + context +
+                  ", found " + found());
+        diags.note(open, std::string("to match this ") + openText);
+        return false;
+      }
+    }
+    consume(); // closer
+    --nest;
+    return true;
+  }
+
   //===--- Declarations ---------------------------------------------------===//
 
   void parseModel(Program &prog);
+  void parseLayer(Program &prog);
+  /// A statement of a layer body or a repeat block (inLayer: params with
+  /// expression dimensions and `return` are allowed).
+  bool parseBlockStmt(std::vector<Stmt> &out, bool inLayer, bool inRepeat);
+  /// `{ stmt ... }` of a layer or a repeat block; the '{' is current.
+  bool parseBlockBody(std::vector<Stmt> &out, bool inLayer, bool inRepeat);
+  bool parseRepeat(std::vector<Stmt> &out, bool inLayer);
+  bool parseRepeatBlock(std::vector<Stmt> &out, bool inLayer);
+  bool parseLetNames(std::vector<std::pair<std::string, SrcLoc>> &names);
+  bool parseLayerParam(ast::Param &p);
+  bool parseDottedName(std::string &name, SrcLoc &loc, const std::string &msg);
+  /// Names that start a statement: `let = x` is a malformed let, not an
+  /// assignment.
+  static bool isStatementKeyword(const std::string &kw) {
+    return kw == "let" || kw == "param" || kw == "output" || kw == "loss" ||
+           kw == "return" || kw == "repeat" || kw == "for";
+  }
+  bool atTopLevelKeyword() {
+    return isKeyword("model") || isKeyword("train") || isKeyword("layer");
+  }
   void parseTrain(Program &prog);
   bool parseStatement(Model &m, std::optional<SrcLoc> &outputKw,
                       std::optional<SrcLoc> &lossKw);
   bool parseParam(Model &m);
-  bool parseType(TypeSpec &t);
+  bool parseType(TypeSpec &t, bool inLayer = false);
   bool parseSignedNumber(double &value, const std::string &what);
   bool parseTrainItem(TrainConfig &t, std::map<std::string, SrcLoc> &seen);
   bool parseIntSetting(const std::string &kw, const std::string &msg,
@@ -140,8 +204,11 @@ private:
   ExprPtr parseMatmul();
   ExprPtr parseUnary();
   ExprPtr parsePrimary();
+  ExprPtr parsePrimaryNoIndex();
   ExprPtr parseCall();
   ExprPtr parseList();
+  /// Postfix `x[i, a:b, ::s]` after a primary.
+  ExprPtr parseIndex(ExprPtr base);
   ExprPtr makeBinary(const Token &opTok, ExprPtr lhs, ExprPtr rhs);
   /// Records the height of `e` (its children are already recorded) and
   /// rejects trees that are too tall.
@@ -164,8 +231,10 @@ void Parser::parseProgram(Program &prog) {
       parseModel(prog);
     } else if (isKeyword("train")) {
       parseTrain(prog);
+    } else if (isKeyword("layer")) {
+      parseLayer(prog);
     } else {
-      errorHere("expected 'model' or 'train', found " + found());
+      errorHere("expected 'model', 'layer' or 'train', found " + found());
       syncToTopLevel();
     }
   }
@@ -187,11 +256,10 @@ void Parser::parseModel(Program &prog) {
   }
   SrcLoc lparen = cur().loc;
   consume();
-  ++nest;
-  while (!is(Tok::RParen)) {
+  bool inputsOk = parseDelimited(Tok::RParen, lparen, "after model input", [&] {
     if (!is(Tok::Ident)) {
       errorHere("expected input name, found " + found());
-      return syncToTopLevel();
+      return false;
     }
     Input in;
     in.name = cur().text;
@@ -199,24 +267,16 @@ void Parser::parseModel(Program &prog) {
     consume();
     if (!is(Tok::Colon)) {
       errorHere("expected ':' after input name, found " + found());
-      return syncToTopLevel();
+      return false;
     }
     consume();
     if (!parseType(in.type))
-      return syncToTopLevel();
+      return false;
     m.inputs.push_back(std::move(in));
-    if (is(Tok::Comma)) {
-      consume();
-      continue;
-    }
-    if (!is(Tok::RParen)) {
-      errorHere("expected ',' or ')' after model input, found " + found());
-      diags.note(lparen, "to match this '('");
-      return syncToTopLevel();
-    }
-  }
-  consume(); // ')'
-  --nest;
+    return true;
+  });
+  if (!inputsOk)
+    return syncToTopLevel();
   while (is(Tok::Newline))
     consume();
   if (!is(Tok::LBrace)) {
@@ -233,7 +293,7 @@ void Parser::parseModel(Program &prog) {
       consume();
       break;
     }
-    if (is(Tok::Eof) || isKeyword("model") || isKeyword("train")) {
+    if (is(Tok::Eof) || atTopLevelKeyword()) {
       errorHere("expected '}' at end of model '" + m.name + "', found " +
                 found());
       diags.note(lbrace, "to match this '{'");
@@ -254,7 +314,8 @@ void Parser::parseModel(Program &prog) {
 bool Parser::parseStatement(Model &m, std::optional<SrcLoc> &outputKw,
                             std::optional<SrcLoc> &lossKw) {
   static const char *expected =
-      "expected 'param', 'let', 'output' or 'loss', found ";
+      "expected 'param', 'let', 'output', 'loss', 'repeat', 'for' or an "
+      "assignment, found ";
   if (!is(Tok::Ident)) {
     errorHere(expected + found());
     return false;
@@ -262,24 +323,20 @@ bool Parser::parseStatement(Model &m, std::optional<SrcLoc> &outputKw,
   const std::string kw = cur().text;
   SrcLoc kwLoc = cur().loc;
   heights.clear();
+  if ((peekNext().kind == Tok::Equal && !isStatementKeyword(kw)) ||
+      kw == "repeat" || kw == "for")
+    return parseBlockStmt(m.blocks, /*inLayer=*/false, /*inRepeat=*/false);
   if (kw == "param")
     return parseParam(m);
   if (kw == "let") {
     consume();
+    std::vector<std::pair<std::string, SrcLoc>> names;
+    if (!parseLetNames(names))
+      return false;
     Let let;
-    if (!is(Tok::Ident)) {
-      errorHere("expected a name after 'let', found " + found());
-      return false;
-    }
-    let.name = cur().text;
-    let.loc = cur().loc;
-    consume();
-    if (!is(Tok::Equal)) {
-      errorHere("expected '=' after 'let " + abbreviate(let.name) +
-                "', found " + found());
-      return false;
-    }
-    consume();
+    let.name = names[0].first;
+    let.loc = names[0].second;
+    let.moreNames.assign(names.begin() + 1, names.end());
     let.value = parseExpr();
     if (!let.value)
       return false;
@@ -308,6 +365,372 @@ bool Parser::parseStatement(Model &m, std::optional<SrcLoc> &outputKw,
   }
   errorHere(expected + found());
   return false;
+}
+
+bool Parser::parseLetNames(std::vector<std::pair<std::string, SrcLoc>> &names) {
+  // NAME {',' NAME} '='   (the 'let' is consumed)
+  while (true) {
+    if (!is(Tok::Ident)) {
+      errorHere("expected a name after 'let', found " + found());
+      return false;
+    }
+    names.emplace_back(cur().text, cur().loc);
+    consume();
+    if (!is(Tok::Comma))
+      break;
+    consume();
+  }
+  if (!is(Tok::Equal)) {
+    errorHere("expected '=' after 'let " + abbreviate(names.back().first) +
+              "', found " + found());
+    return false;
+  }
+  consume();
+  return true;
+}
+
+bool Parser::parseBlockStmt(std::vector<Stmt> &out, bool inLayer,
+                            bool inRepeat) {
+  const char *expected =
+      inLayer ? "expected 'param', 'let', 'return', 'repeat', 'for' or an "
+                "assignment, found "
+              : "expected 'let', 'repeat', 'for' or an assignment, found ";
+  if (!is(Tok::Ident)) {
+    errorHere(expected + found());
+    return false;
+  }
+  const std::string kw = cur().text;
+  SrcLoc kwLoc = cur().loc;
+  heights.clear();
+  if (peekNext().kind == Tok::Equal && !isStatementKeyword(kw)) {
+    // NAME = expr: a new value of an existing let (or tensor argument).
+    Stmt st;
+    st.kind = Stmt::Assign;
+    st.loc = kwLoc;
+    st.names.emplace_back(kw, kwLoc);
+    consume(); // name
+    consume(); // '='
+    st.value = parseExpr();
+    if (!st.value)
+      return false;
+    out.push_back(std::move(st));
+    return true;
+  }
+  if (kw == "repeat" || kw == "for")
+    return parseRepeat(out, inLayer);
+  if (kw == "let") {
+    consume();
+    Stmt st;
+    st.kind = Stmt::Let;
+    st.loc = kwLoc;
+    if (!parseLetNames(st.names))
+      return false;
+    st.value = parseExpr();
+    if (!st.value)
+      return false;
+    out.push_back(std::move(st));
+    return true;
+  }
+  if (kw == "param" && inLayer) {
+    if (inRepeat) {
+      errorHere("'param' is not allowed inside 'repeat'; declare the "
+                "parameter in a layer and call the layer in the loop");
+      return false;
+    }
+    consume();
+    Stmt st;
+    st.kind = Stmt::Param;
+    st.loc = kwLoc;
+    if (!parseLayerParam(st.param))
+      return false;
+    out.push_back(std::move(st));
+    return true;
+  }
+  if (kw == "return" && inLayer) {
+    consume();
+    Stmt st;
+    st.kind = Stmt::Return;
+    st.loc = kwLoc;
+    st.value = parseExpr();
+    if (!st.value)
+      return false;
+    out.push_back(std::move(st));
+    return true;
+  }
+  if (!inLayer && (kw == "param" || kw == "output" || kw == "loss")) {
+    errorHere("'" + kw + "' is not allowed inside 'repeat'");
+    return false;
+  }
+  errorHere(expected + found());
+  return false;
+}
+
+bool Parser::parseRepeat(std::vector<Stmt> &out, bool inLayer) {
+  DepthGuard guard(depth);
+  if (depth > kMaxNestingDepth) {
+    errorHere("repeat blocks nested too deeply");
+    return false;
+  }
+  // After an error in the header, the whole block is skipped.
+  size_t headerLine = cur().loc.line;
+  if (!parseRepeatBlock(out, inLayer)) {
+    nest = 0;
+    while (!is(Tok::Eof) && !is(Tok::LBrace) && !is(Tok::RBrace) &&
+           cur().loc.line == headerLine)
+      consume();
+    if (is(Tok::LBrace)) {
+      int depth = 0;
+      do {
+        depth += is(Tok::LBrace) ? 1 : is(Tok::RBrace) ? -1 : 0;
+        consume();
+      } while (depth > 0 && !is(Tok::Eof));
+    }
+    return false;
+  }
+  return true;
+}
+
+bool Parser::parseRepeatBlock(std::vector<Stmt> &out, bool inLayer) {
+  Stmt st;
+  st.kind = Stmt::Repeat;
+  st.loc = cur().loc;
+  bool isFor = cur().text == "for";
+  consume(); // repeat | for
+  if (isFor) {
+    // for VAR in range([start,] stop)
+    if (!is(Tok::Ident)) {
+      errorHere("expected a loop variable after 'for', found " + found());
+      return false;
+    }
+    st.var = cur().text;
+    st.varLoc = cur().loc;
+    consume();
+    if (!isKeyword("in")) {
+      errorHere("expected 'in' after 'for " + abbreviate(st.var) + "', found " +
+                found());
+      return false;
+    }
+    consume();
+    if (!isKeyword("range") || peekNext().kind != Tok::LParen) {
+      errorHere("expected 'range(' after 'in', found " + found());
+      return false;
+    }
+    consume(); // range
+    SrcLoc lparen = cur().loc;
+    consume(); // (
+    std::vector<ExprPtr> bounds;
+    if (!parseDelimited(Tok::RParen, lparen, "in 'range'", [&] {
+          ExprPtr e = parseExpr();
+          if (!e)
+            return false;
+          bounds.push_back(std::move(e));
+          return true;
+        }))
+      return false;
+    if (bounds.empty() || bounds.size() > 2) {
+      diags.error(lparen, "'range' takes one or two arguments ([start,] "
+                          "stop), got " +
+                              std::to_string(bounds.size()));
+      return false;
+    }
+    if (bounds.size() == 2)
+      st.start = std::move(bounds[0]);
+    st.value = std::move(bounds.back());
+  } else {
+    // repeat N
+    st.value = parseExpr();
+    if (!st.value)
+      return false;
+  }
+  while (is(Tok::Newline))
+    consume();
+  if (!is(Tok::LBrace)) {
+    errorHere("expected '{' after the loop header, found " + found());
+    return false;
+  }
+  if (!parseBlockBody(st.body, inLayer, /*inRepeat=*/true))
+    return false;
+  out.push_back(std::move(st));
+  return true;
+}
+
+bool Parser::parseBlockBody(std::vector<Stmt> &out, bool inLayer,
+                            bool inRepeat) {
+  SrcLoc lbrace = cur().loc;
+  consume(); // '{'
+  while (!diags.hitErrorLimit()) {
+    skipNewlines();
+    if (is(Tok::RBrace)) {
+      consume();
+      return true;
+    }
+    if (is(Tok::Eof) || atTopLevelKeyword()) {
+      errorHere("expected '}', found " + found());
+      diags.note(lbrace, "to match this '{'");
+      return false;
+    }
+    bool ok = parseBlockStmt(out, inLayer, inRepeat);
+    if (ok && !is(Tok::Newline) && !is(Tok::Semi) && !is(Tok::RBrace) &&
+        !is(Tok::Eof)) {
+      errorHere("expected newline or ';' after statement, found " + found());
+      ok = false;
+    }
+    if (!ok)
+      syncToStatementEnd();
+  }
+  return false;
+}
+
+void Parser::parseLayer(Program &prog) {
+  consume(); // 'layer'
+  Layer l;
+  if (!is(Tok::Ident)) {
+    errorHere("expected layer name after 'layer', found " + found());
+    return syncToTopLevel();
+  }
+  l.name = cur().text;
+  l.loc = cur().loc;
+  consume();
+  if (!is(Tok::LParen)) {
+    errorHere("expected '(' after layer name, found " + found());
+    return syncToTopLevel();
+  }
+  SrcLoc lparen = cur().loc;
+  consume();
+  bool argsOk =
+      parseDelimited(Tok::RParen, lparen, "after layer argument", [&] {
+        if (!is(Tok::Ident)) {
+          errorHere("expected argument name, found " + found());
+          return false;
+        }
+        LayerArg a;
+        a.name = cur().text;
+        a.loc = cur().loc;
+        consume();
+        bool annotated = false;
+        if (is(Tok::Colon)) {
+          consume();
+          static const std::pair<const char *, LayerArg::Kind> kinds[] = {
+              {"tensor", LayerArg::Tensor},
+              {"int", LayerArg::Int},
+              {"float", LayerArg::Float},
+              {"fn", LayerArg::Fn}};
+          bool known = false;
+          for (auto &[name, kind] : kinds)
+            if (isKeyword(name)) {
+              a.kind = kind;
+              known = true;
+            }
+          if (!known) {
+            errorHere("expected an argument kind (tensor, int, float or fn), "
+                      "found " +
+                      found());
+            return false;
+          }
+          annotated = true;
+          consume();
+        }
+        if (is(Tok::Equal)) {
+          consume();
+          a.dflt = parseExpr();
+          if (!a.dflt)
+            return false;
+          if (!annotated) {
+            // The kind of an unannotated argument follows its default.
+            const Expr *d = a.dflt.get();
+            while (d->kind == ExprKind::Unary && !d->args.empty() && d->args[0])
+              d = d->args[0].get();
+            if (d->kind == ExprKind::Ident)
+              a.kind = LayerArg::Fn;
+            else if (d->kind == ExprKind::Number)
+              a.kind = d->isInteger ? LayerArg::Int : LayerArg::Float;
+            else {
+              diags.error(a.dflt->loc,
+                          "cannot infer the kind of argument '" + a.name +
+                              "' from its default; write 'name: int', "
+                              "'name: float' or 'name: fn'");
+              return false;
+            }
+          }
+        }
+        l.args.push_back(std::move(a));
+        return true;
+      });
+  if (!argsOk)
+    return syncToTopLevel();
+  while (is(Tok::Newline))
+    consume();
+  if (!is(Tok::LBrace)) {
+    errorHere("expected '{' after layer arguments, found " + found());
+    return syncToTopLevel();
+  }
+  parseBlockBody(l.body, /*inLayer=*/true, /*inRepeat=*/false);
+  prog.layers.push_back(std::move(l));
+}
+
+bool Parser::parseLayerParam(ast::Param &p) {
+  // NAME ':' [DTYPE] '[' expr {',' expr} ']' '=' INIT ['(' expr {, expr} ')']
+  if (!is(Tok::Ident)) {
+    errorHere("expected parameter name after 'param', found " + found());
+    return false;
+  }
+  p.name = cur().text;
+  p.loc = cur().loc;
+  consume();
+  if (!is(Tok::Colon)) {
+    errorHere("expected ':' after parameter name, found " + found());
+    return false;
+  }
+  consume();
+  if (!parseType(p.type, /*inLayer=*/true))
+    return false;
+  if (!is(Tok::Equal)) {
+    errorHere("expected '=' and an initializer after the parameter type, "
+              "found " +
+              found());
+    return false;
+  }
+  consume();
+  if (!is(Tok::Ident)) {
+    errorHere("expected an initializer (e.g. zeros, he_normal), found " +
+              found());
+    return false;
+  }
+  p.init.kind = cur().text;
+  p.init.loc = cur().loc;
+  consume();
+  if (!is(Tok::LParen))
+    return true;
+  SrcLoc lparen = cur().loc;
+  consume();
+  return parseDelimited(Tok::RParen, lparen, "in initializer arguments", [&] {
+    ExprPtr e = parseExpr();
+    if (!e)
+      return false;
+    p.init.argExprs.push_back(std::shared_ptr<const Expr>(std::move(e)));
+    return true;
+  });
+}
+
+bool Parser::parseDottedName(std::string &name, SrcLoc &loc,
+                             const std::string &msg) {
+  if (!is(Tok::Ident)) {
+    errorHere(msg + found());
+    return false;
+  }
+  name = cur().text;
+  loc = cur().loc;
+  consume();
+  while (is(Tok::Dot)) {
+    consume();
+    if (!is(Tok::Ident)) {
+      errorHere("expected a name after '.', found " + found());
+      return false;
+    }
+    name += "." + cur().text;
+    consume();
+  }
+  return true;
 }
 
 bool Parser::parseParam(Model &m) {
@@ -345,82 +768,71 @@ bool Parser::parseParam(Model &m) {
   if (is(Tok::LParen)) {
     SrcLoc lparen = cur().loc;
     consume();
-    ++nest;
-    while (!is(Tok::RParen)) {
-      double v;
-      if (!parseSignedNumber(v, "initializer arguments must be number "
-                                "literals, found "))
-        return false;
-      p.init.args.push_back(v);
-      if (is(Tok::Comma)) {
-        consume();
-        continue;
-      }
-      if (!is(Tok::RParen)) {
-        errorHere("expected ',' or ')' in initializer arguments, found " +
-                  found());
-        diags.note(lparen, "to match this '('");
-        return false;
-      }
-    }
-    consume();
-    --nest;
+    if (!parseDelimited(Tok::RParen, lparen, "in initializer arguments", [&] {
+          double v;
+          if (!parseSignedNumber(v, "initializer arguments must be number "
+                                    "literals, found "))
+            return false;
+          p.init.args.push_back(v);
+          return true;
+        }))
+      return false;
   }
   m.params.push_back(std::move(p));
   return true;
 }
 
-bool Parser::parseType(TypeSpec &t) {
-  if (!is(Tok::Ident)) {
-    errorHere("expected a type (f32, f64 or i32), found " + found());
-    return false;
-  }
-  const std::string &name = cur().text;
-  if (name == "f32") {
-    t.dtype = DType::F32;
-  } else if (name == "f64") {
-    t.dtype = DType::F64;
-  } else if (name == "i32") {
-    t.dtype = DType::I32;
+bool Parser::parseType(TypeSpec &t, bool inLayer) {
+  if (inLayer && is(Tok::LBracket)) {
+    t.dtypeOmitted = true;
+    t.loc = cur().loc;
   } else {
-    errorHere("unknown element type '" + abbreviate(name) +
-              "'; expected f32, f64 or i32");
-    return false;
+    if (!is(Tok::Ident)) {
+      errorHere("expected a type (f32, f64 or i32), found " + found());
+      return false;
+    }
+    const std::string &name = cur().text;
+    if (name == "f32") {
+      t.dtype = DType::F32;
+    } else if (name == "f64") {
+      t.dtype = DType::F64;
+    } else if (name == "i32") {
+      t.dtype = DType::I32;
+    } else {
+      errorHere("unknown element type '" + abbreviate(name) +
+                "'; expected f32, f64 or i32");
+      return false;
+    }
+    t.loc = cur().loc;
+    consume();
   }
-  t.loc = cur().loc;
-  consume();
   if (!is(Tok::LBracket))
     return true;
   SrcLoc lbracket = cur().loc;
   consume();
-  ++nest;
-  while (!is(Tok::RBracket)) {
+  return parseDelimited(Tok::RBracket, lbracket, "in type", [&] {
     Dim d;
     d.loc = cur().loc;
-    if (is(Tok::Int)) {
+    if (inLayer) {
+      // An integer expression of the layer's arguments: 784, n, dim(x, -1).
+      ExprPtr e = parseExpr();
+      if (!e)
+        return false;
+      d.expr = std::shared_ptr<const Expr>(std::move(e));
+    } else if (is(Tok::Int)) {
       d.size = cur().intValue;
+      consume();
     } else if (is(Tok::Ident)) {
       d.symbol = cur().text;
+      consume();
     } else {
       errorHere("expected a dimension (a positive integer or 'B'), found " +
                 found());
       return false;
     }
-    consume();
     t.dims.push_back(std::move(d));
-    if (is(Tok::Comma)) {
-      consume();
-      continue;
-    }
-    if (!is(Tok::RBracket)) {
-      errorHere("expected ',' or ']' in type, found " + found());
-      diags.note(lbracket, "to match this '['");
-      return false;
-    }
-  }
-  consume();
-  --nest;
-  return true;
+    return true;
+  });
 }
 
 bool Parser::parseSignedNumber(double &value, const std::string &what) {
@@ -465,7 +877,7 @@ void Parser::parseTrain(Program &prog) {
       consume();
       break;
     }
-    if (is(Tok::Eof) || isKeyword("model") || isKeyword("train")) {
+    if (is(Tok::Eof) || atTopLevelKeyword()) {
       errorHere("expected '}' at end of train section, found " + found());
       diags.note(lbrace, "to match this '{'");
       break;
@@ -498,12 +910,12 @@ bool Parser::parseTrainItem(TrainConfig &t,
     // freeze NAME {',' NAME}
     consume();
     do {
-      if (!is(Tok::Ident)) {
-        errorHere("expected a parameter name after 'freeze', found " + found());
+      std::string name;
+      SrcLoc loc;
+      if (!parseDottedName(name, loc,
+                           "expected a parameter name after 'freeze', found "))
         return false;
-      }
-      t.frozen.push_back({cur().text, cur().loc});
-      consume();
+      t.frozen.push_back({name, loc});
     } while (is(Tok::Comma) && (consume(), true));
     return true;
   }
@@ -550,14 +962,21 @@ bool Parser::parseTrainItem(TrainConfig &t,
                        : kw == "clip"     ? t.clip
                        : kw == "param"    ? t.paramOptions.back()
                                           : t.warmup;
-  if (!is(Tok::Ident)) {
-    errorHere("expected " + std::string(kw == "optimizer" ? "optimizer" : kw) +
-              " name after '" + kw + "', found " + found());
-    return false;
+  if (kw == "param") {
+    if (!parseDottedName(opt.name, opt.loc,
+                         "expected param name after 'param', found "))
+      return false;
+  } else {
+    if (!is(Tok::Ident)) {
+      errorHere("expected " +
+                std::string(kw == "optimizer" ? "optimizer" : kw) +
+                " name after '" + kw + "', found " + found());
+      return false;
+    }
+    opt.name = cur().text;
+    opt.loc = cur().loc;
+    consume();
   }
-  opt.name = cur().text;
-  opt.loc = cur().loc;
-  consume();
   bool ignored = false;
   (kw == "optimizer"  ? t.hasOptimizer
    : kw == "schedule" ? t.hasSchedule
@@ -568,8 +987,7 @@ bool Parser::parseTrainItem(TrainConfig &t,
     return true;
   SrcLoc lparen = cur().loc;
   consume();
-  ++nest;
-  while (!is(Tok::RParen)) {
+  return parseDelimited(Tok::RParen, lparen, "in optimizer arguments", [&] {
     if (!is(Tok::Ident) || peekNext().kind != Tok::Equal) {
       errorHere("expected optimizer argument of the form 'name = value', "
                 "found " +
@@ -585,21 +1003,17 @@ bool Parser::parseTrainItem(TrainConfig &t,
     std::vector<double> list;
     if (is(Tok::LBracket) && kw != "optimizer") {
       isList = true;
+      SrcLoc lbracket = cur().loc;
       consume();
-      while (!is(Tok::RBracket)) {
-        double e;
-        if (!parseSignedNumber(e, "expected a number in the list of '" +
-                                      abbreviate(name) + "', found "))
-          return false;
-        list.push_back(e);
-        if (is(Tok::Comma))
-          consume();
-        else if (!is(Tok::RBracket)) {
-          errorHere("expected ',' or ']' in a list, found " + found());
-          return false;
-        }
-      }
-      consume();
+      if (!parseDelimited(Tok::RBracket, lbracket, "in a list", [&] {
+            double e;
+            if (!parseSignedNumber(e, "expected a number in the list of '" +
+                                          abbreviate(name) + "', found "))
+              return false;
+            list.push_back(e);
+            return true;
+          }))
+        return false;
     } else if (!parseSignedNumber(v, "expected a number for " + kw +
                                          " argument '" + abbreviate(name) +
                                          "', found ")) {
@@ -616,19 +1030,8 @@ bool Parser::parseTrainItem(TrainConfig &t,
     else
       opt.args[name] = v;
     opt.argLocs[name] = argLoc;
-    if (is(Tok::Comma)) {
-      consume();
-      continue;
-    }
-    if (!is(Tok::RParen)) {
-      errorHere("expected ',' or ')' in optimizer arguments, found " + found());
-      diags.note(lparen, "to match this '('");
-      return false;
-    }
-  }
-  consume();
-  --nest;
-  return true;
+    return true;
+  });
 }
 
 bool Parser::parseIntSetting(const std::string &kw, const std::string &msg,
@@ -744,6 +1147,14 @@ ExprPtr Parser::parseUnary() {
 }
 
 ExprPtr Parser::parsePrimary() {
+  bool indexable = is(Tok::Ident) || is(Tok::LParen);
+  ExprPtr e = parsePrimaryNoIndex();
+  while (e && indexable && is(Tok::LBracket))
+    e = parseIndex(std::move(e));
+  return e;
+}
+
+ExprPtr Parser::parsePrimaryNoIndex() {
   const Token &t = cur();
   switch (t.kind) {
   case Tok::Int:
@@ -794,40 +1205,37 @@ ExprPtr Parser::parseCall() {
   consume(); // name
   SrcLoc lparen = cur().loc;
   consume(); // '('
-  ++nest;
-  while (!is(Tok::RParen)) {
-    if (is(Tok::Ident) && peekNext().kind == Tok::Equal) {
-      KwArg kw;
-      kw.name = cur().text;
-      kw.loc = cur().loc;
-      consume(); // name
-      consume(); // '='
-      kw.value = parseExpr();
-      if (!kw.value)
-        return nullptr;
-      call->kwargs.push_back(std::move(kw));
-    } else {
-      if (!call->kwargs.empty()) {
-        errorHere("positional argument cannot follow keyword arguments");
-        return nullptr;
-      }
-      ExprPtr arg = parseExpr();
-      if (!arg)
-        return nullptr;
-      call->args.push_back(std::move(arg));
-    }
-    if (is(Tok::Comma)) {
-      consume();
-      continue;
-    }
-    if (!is(Tok::RParen)) {
-      errorHere("expected ',' or ')' in argument list, found " + found());
-      diags.note(lparen, "to match this '('");
-      return nullptr;
-    }
+  if (!parseDelimited(Tok::RParen, lparen, "in argument list", [&] {
+        if (is(Tok::Ident) && peekNext().kind == Tok::Equal) {
+          KwArg kw;
+          kw.name = cur().text;
+          kw.loc = cur().loc;
+          consume(); // name
+          consume(); // '='
+          kw.value = parseExpr();
+          if (!kw.value)
+            return false;
+          call->kwargs.push_back(std::move(kw));
+          return true;
+        }
+        if (!call->kwargs.empty()) {
+          errorHere("positional argument cannot follow keyword arguments");
+          return false;
+        }
+        ExprPtr arg = parseExpr();
+        if (!arg)
+          return false;
+        call->args.push_back(std::move(arg));
+        return true;
+      }))
+    return nullptr;
+  // `layer(...) as NAME` names the layer instance.
+  if (isKeyword("as") && peekNext().kind == Tok::Ident) {
+    consume();
+    call->instance = cur().text;
+    call->instanceLoc = cur().loc;
+    consume();
   }
-  consume(); // ')'
-  --nest;
   if (!checkHeight(*call))
     return nullptr;
   return call;
@@ -837,30 +1245,99 @@ ExprPtr Parser::parseList() {
   auto list = std::make_unique<Expr>(ExprKind::List, cur().loc);
   SrcLoc lbracket = cur().loc;
   consume(); // '['
-  ++nest;
-  while (!is(Tok::RBracket)) {
-    ExprPtr e = parseExpr();
-    if (!e)
-      return nullptr;
-    list->args.push_back(std::move(e));
-    if (is(Tok::Comma)) {
-      consume();
-      continue;
-    }
-    if (!is(Tok::RBracket)) {
-      errorHere("expected ',' or ']' in list, found " + found());
-      diags.note(lbracket, "to match this '['");
-      return nullptr;
-    }
-  }
-  consume(); // ']'
-  --nest;
+  if (!parseDelimited(Tok::RBracket, lbracket, "in list", [&] {
+        ExprPtr e = parseExpr();
+        if (!e)
+          return false;
+        list->args.push_back(std::move(e));
+        return true;
+      }))
+    return nullptr;
   if (!checkHeight(*list))
     return nullptr;
   return list;
 }
 
+ExprPtr Parser::parseIndex(ExprPtr base) {
+  // base '[' item {',' item} ']' with item := expr | [expr] ':' [expr]
+  // [':' [expr]]. A slice item is a List with op ":" and three (nullable)
+  // elements: start, stop, step.
+  auto e = std::make_unique<Expr>(ExprKind::Call, cur().loc);
+  e->name = "[]";
+  e->args.push_back(std::move(base));
+  SrcLoc lbracket = cur().loc;
+  consume(); // '['
+  auto optExpr = [&](ExprPtr &out) {
+    if (is(Tok::Colon) || is(Tok::Comma) || is(Tok::RBracket))
+      return true;
+    out = parseExpr();
+    return out != nullptr;
+  };
+  if (!parseDelimited(Tok::RBracket, lbracket, "in index", [&] {
+        SrcLoc itemLoc = cur().loc;
+        ExprPtr start;
+        if (!optExpr(start))
+          return false;
+        if (!is(Tok::Colon)) {
+          if (!start) {
+            errorHere("expected an index or a slice, found " + found());
+            return false;
+          }
+          e->args.push_back(std::move(start));
+          return true;
+        }
+        consume(); // ':'
+        auto slice = std::make_unique<Expr>(ExprKind::List, itemLoc);
+        slice->op = ":";
+        ExprPtr stop, step;
+        if (!optExpr(stop))
+          return false;
+        if (is(Tok::Colon)) {
+          consume();
+          if (!optExpr(step))
+            return false;
+        }
+        slice->args.push_back(std::move(start));
+        slice->args.push_back(std::move(stop));
+        slice->args.push_back(std::move(step));
+        if (!checkHeight(*slice))
+          return false;
+        e->args.push_back(std::move(slice));
+        return true;
+      }))
+    return nullptr;
+  if (e->args.size() == 1) {
+    diags.error(lbracket, "an index needs at least one item");
+    return nullptr;
+  }
+  if (!checkHeight(*e))
+    return nullptr;
+  return e;
+}
+
 } // namespace
+
+bool parseLibrary(const SourceFile &lib, DiagnosticEngine &diags,
+                  ast::Program &prog) {
+  unsigned errorsBefore = diags.numErrors();
+  unsigned file = diags.addFile(lib);
+  prog.files.resize(std::max<size_t>(prog.files.size(), file));
+  prog.files[file - 1] = lib.name;
+  Parser parser(lex(lib, file), diags);
+  ast::Program libProg;
+  libProg.filename = lib.name;
+  parser.parseProgram(libProg);
+  if (!libProg.models.empty() || !libProg.trains.empty()) {
+    diags.error(!libProg.models.empty() ? libProg.models[0].loc
+                                        : libProg.trains[0].loc,
+                "a library may only define layers");
+  }
+  for (Layer &l : libProg.layers) {
+    l.library = true;
+    prog.layers.push_back(std::move(l));
+  }
+  return diags.numErrors() == errorsBefore;
+}
 
 std::optional<ast::Program> parse(const SourceFile &src,
                                   DiagnosticEngine &diags) {

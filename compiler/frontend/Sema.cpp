@@ -221,6 +221,8 @@ const std::vector<InitInfo> &initializers() {
 ExprPtr cloneExpr(const Expr &e) {
   auto c = std::make_unique<Expr>(e.kind, e.loc);
   c->name = e.name;
+  c->instance = e.instance;
+  c->instanceLoc = e.instanceLoc;
   c->op = e.op;
   c->number = e.number;
   c->isInteger = e.isInteger;
@@ -254,24 +256,105 @@ int64_t numElements(const std::vector<int64_t> &shape) {
 }
 
 struct Binding {
-  enum Kind { Input, Param, Let } kind = Input;
+  /// Int, Float: constant arguments of a layer and loop variables; Fn: a
+  /// function argument of a layer.
+  enum Kind { Input, Param, Let, Int, Float, Fn } kind = Input;
   SrcLoc loc;
   bool defined = false; // visible to the statements processed so far
   bool bad = false;     // its declaration had errors: uses stay silent
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
   BatchFlags batch;
+  /// The name of the tensor in the elaborated model (Ident::name after
+  /// Sema); empty: the name itself.
+  std::string internal;
+  double value = 0; // Int, Float
+  std::string fn;   // Fn: a builtin, a layer or "identity"
 };
+
+/// The names of one layer instance (or of the model): generated instance
+/// names and the prefix of its params and lets ("fc1.", "mlp_0.dense_1.").
+struct InstanceScope {
+  std::string prefix;
+  std::map<std::string, int> counters;     // per layer: the next number
+  std::map<std::string, SrcLoc> instances; // instance names in use
+};
+
+/// A scope of names: the model, a layer instance (isolated: parent null),
+/// or one iteration of a repeat block (parent: the enclosing scope).
+struct Frame {
+  std::map<std::string, Binding> names;
+  Frame *parent = nullptr;
+  InstanceScope *inst = nullptr;
+  std::vector<int64_t> iters; // indices of the enclosing repeat iterations
+};
+
+/// Limits of the elaboration of layers and repeats.
+constexpr int kMaxLayerDepth = 64;
+constexpr int64_t kMaxElaborated = 100000;
 
 /// Semantic analysis of one model.
 class ModelSema {
 public:
-  ModelSema(Model &m, DiagnosticEngine &diags, int64_t batch)
-      : m(m), diags(diags), batch(batch) {}
+  ModelSema(const Program &prog, Model &m, DiagnosticEngine &diags,
+            int64_t batch)
+      : prog(prog), m(m), diags(diags), batch(batch) {
+    modelFrame.inst = &modelInst;
+  }
 
   void run();
 
 private:
+  //===--- Layers, repeats, assignments (elaboration) ---------------------===//
+
+  Binding *lookup(const std::string &name);
+  /// A unique name of a generated param or let.
+  std::string uniqueName(const std::string &base);
+  /// Adds a generated let `name = value` (already checked) to the model.
+  void addLet(const std::string &name, ExprPtr value, SrcLoc loc,
+              const BatchFlags &flags, bool bad);
+  /// Evaluates a constant expression: numbers, Int/Float bindings, unary
+  /// minus, + - * / and dim(x, axis). False when it is not constant.
+  bool evalConst(const Expr &e, double &v, bool &isInt);
+  /// Replaces constant sub-expressions of keyword values by numbers.
+  void foldKwargs(Expr &e);
+  bool evalIntArg(const Expr &e, const std::string &what, int64_t &out);
+  bool elaborate(const std::vector<Stmt> &body, Frame &frame, ExprPtr *ret,
+                 const Layer *layer);
+  bool elaborateStmt(const Stmt &st, Frame &frame, ExprPtr *ret,
+                     const Layer *layer);
+  bool bindLet(const std::vector<std::pair<std::string, SrcLoc>> &names,
+               ExprPtr value, Frame &frame);
+  bool assign(const std::string &name, SrcLoc loc, ExprPtr value, Frame &frame);
+  bool instantiateParam(const Param &tmpl, Frame &frame);
+  bool instantiate(Expr &e, const Layer &layer, BatchFlags &flags);
+  std::string resolveFn(const std::string &name);
+  /// The layer a call names: inside a library layer the library's layers
+  /// come first (a program layer of the same name does not change the
+  /// library), elsewhere the program's.
+  const Layer *findLayer(const std::string &name) const {
+    bool inLibrary = !layerStack.empty() && layerStack.back()->library;
+    const Layer *other = nullptr;
+    for (const Layer &l : prog.layers)
+      if (l.name == name) {
+        if (l.library == inLibrary)
+          return &l;
+        if (!other)
+          other = &l;
+      }
+    return other;
+  }
+  bool checkDim(Expr &e);
+  bool checkIdentity(Expr &e, BatchFlags &flags);
+  bool budget(SrcLoc loc);
+
+  // Tensor manipulation builtins.
+  bool checkIndex(Expr &e, BatchFlags &flags);
+  bool checkTranspose(Expr &e, BatchFlags &flags);
+  bool checkConcat(Expr &e, BatchFlags &flags);
+  bool checkSplitLet(const std::vector<std::pair<std::string, SrcLoc>> &names,
+                     Expr &call, Frame &frame);
+
   std::string typeStr(const Expr &e) const {
     return formatType(e.dtype, e.shape);
   }
@@ -320,17 +403,30 @@ private:
   }
   void checkOutput(Expr &e, const BatchFlags &flags, bool isDefault);
 
+  const Program &prog;
   Model &m;
   DiagnosticEngine &diags;
   int64_t batch;
   DType modelDType = DType::F32;
   bool hasBatchDim = false;
-  std::map<std::string, Binding> scope;
+  InstanceScope modelInst;
+  Frame modelFrame;
+  Frame *frame = &modelFrame;
+  std::map<std::string, Binding> &scope = modelFrame.names;
   const std::string *currentLet = nullptr;
-  /// Buffer prefixes of the batchnorm calls by source location (a call that
-  /// is checked twice, as the default output, keeps its buffers).
-  std::map<std::pair<unsigned, unsigned>, std::string> bufferNames;
+  /// Buffer prefixes of the batchnorm calls by source location and layer
+  /// instance / repeat iteration (a call that is checked twice, as the
+  /// default output, keeps its buffers; each instance gets its own).
+  std::map<std::string, std::string> bufferNames;
   std::vector<Param> buffers;
+  /// Params and lets of the elaborated model in evaluation order.
+  std::vector<Param> outParams;
+  std::vector<Let> outLets;
+  std::set<std::string> usedNames;
+  std::vector<const Layer *> layerStack;
+  int64_t elaborated = 0;
+  BatchFlags returnFlags; // of the last layer 'return'
+  std::string constError; // why the last evalConst failed, if known
 };
 
 void ModelSema::checkDeclaredType(TypeSpec &t, const std::string &what,
@@ -515,7 +611,7 @@ void ModelSema::run() {
 
   // Params and lets in source order (stable: params first for equal locs).
   struct Stmt {
-    enum Kind { Param, Let, Output, Loss } kind;
+    enum Kind { Param, Let, Block, Output, Loss } kind;
     size_t index;
     SrcLoc loc;
   };
@@ -524,6 +620,17 @@ void ModelSema::run() {
     stmts.push_back({Stmt::Param, i, m.params[i].loc});
   for (size_t i = 0; i < m.lets.size(); ++i)
     stmts.push_back({Stmt::Let, i, m.lets[i].loc});
+  for (size_t i = 0; i < m.blocks.size(); ++i)
+    stmts.push_back({Stmt::Block, i, m.blocks[i].loc});
+  for (const Input &in : m.inputs)
+    usedNames.insert(in.name);
+  for (const Param &p : m.params)
+    usedNames.insert(p.name);
+  for (const Let &l : m.lets) {
+    usedNames.insert(l.name);
+    for (const auto &n : l.moreNames)
+      usedNames.insert(n.first);
+  }
   if (m.output && !m.outputIsDefault)
     stmts.push_back({Stmt::Output, 0, m.output->loc});
   if (m.loss)
@@ -557,6 +664,11 @@ void ModelSema::run() {
     } else if (s.kind == Stmt::Let) {
       letOwns[s.index] = !scope.count(m.lets[s.index].name);
       declare(m.lets[s.index].name, Binding::Let, m.lets[s.index].loc);
+      for (const auto &[name, loc] : m.lets[s.index].moreNames) {
+        if (scope.count(name))
+          letOwns[s.index] = false;
+        declare(name, Binding::Let, loc);
+      }
     }
   }
 
@@ -582,22 +694,40 @@ void ModelSema::run() {
       if (paramOwns[s.index])
         bindType(scope[m.params[s.index].name], m.params[s.index].type,
                  paramOk[s.index]);
+      outParams.push_back(std::move(m.params[s.index]));
+      outParams.back().order = unsigned(outParams.size() + outLets.size());
+      break;
+    case Stmt::Block:
+      elaborateStmt(m.blocks[s.index], modelFrame, nullptr, nullptr);
       break;
     case Stmt::Let: {
       Let &let = m.lets[s.index];
       if (!let.value)
         break;
+      if (!let.moreNames.empty()) {
+        // let a, b = split(...): one let per name.
+        std::vector<std::pair<std::string, SrcLoc>> names = {
+            {let.name, let.loc}};
+        names.insert(names.end(), let.moreNames.begin(), let.moreNames.end());
+        for (const auto &n : names)
+          scope[n.first].defined = true, scope[n.first].bad = true;
+        if (letOwns[s.index])
+          bindLet(names, std::move(let.value), modelFrame);
+        break;
+      }
       BatchFlags flags;
       currentLet = &let.name;
       bool ok = check(*let.value, flags);
       currentLet = nullptr;
+      outLets.push_back(std::move(let));
+      outLets.back().order = unsigned(outParams.size() + outLets.size());
       if (!letOwns[s.index])
         break;
-      Binding &b = scope[let.name];
+      Binding &b = scope[outLets.back().name];
       b.defined = true;
       b.bad = !ok;
-      b.dtype = let.value->dtype;
-      b.shape = let.value->shape;
+      b.dtype = outLets.back().value->dtype;
+      b.shape = outLets.back().value->shape;
       b.batch = flags;
       break;
     }
@@ -622,6 +752,10 @@ void ModelSema::run() {
     }
     }
   }
+
+  m.params = std::move(outParams);
+  m.lets = std::move(outLets);
+  m.blocks.clear();
 
   if (!m.loss) {
     diags.error(m.loc, "model '" + m.name + "' has no 'loss' statement");
@@ -710,23 +844,39 @@ bool ModelSema::check(Expr &e, BatchFlags &flags, bool labelsArg) {
 }
 
 bool ModelSema::checkIdent(Expr &e, BatchFlags &flags, bool labelsArg) {
-  auto it = scope.find(e.name);
-  if (it == scope.end()) {
-    if (isBuiltin(e.name)) {
+  Binding *found = lookup(e.name);
+  if (!found) {
+    if (isBuiltin(e.name) || findLayer(e.name)) {
       diags.error(e.loc, "function '" + e.name +
                              "' cannot be used as a value; call it as " +
                              e.name + "(...)");
       return false;
     }
     std::vector<std::string> names;
-    for (const auto &kv : scope)
-      if (kv.second.defined)
-        names.push_back(kv.first);
+    for (Frame *f = frame; f; f = f->parent)
+      for (const auto &kv : f->names)
+        if (kv.second.defined &&
+            kv.first.find_first_of(".#") == std::string::npos)
+          names.push_back(kv.first);
     diags.error(e.loc, "unknown identifier '" + abbreviate(e.name) + "'" +
                            didYouMean(e.name, names));
     return false;
   }
-  Binding &b = it->second;
+  Binding &b = *found;
+  if (b.kind == Binding::Int || b.kind == Binding::Float) {
+    // A constant argument or loop variable: a number literal.
+    e.kind = ExprKind::Number;
+    e.number = b.value;
+    e.isInteger = b.kind == Binding::Int;
+    setLiteralType(e);
+    return true;
+  }
+  if (b.kind == Binding::Fn) {
+    diags.error(e.loc, "function argument '" + e.name +
+                           "' cannot be used as a value; call it as " + e.name +
+                           "(...)");
+    return false;
+  }
   if (!b.defined) {
     if (currentLet && *currentLet == e.name) {
       diags.error(e.loc, "'" + e.name + "' is used in its own definition");
@@ -749,6 +899,8 @@ bool ModelSema::checkIdent(Expr &e, BatchFlags &flags, bool labelsArg) {
   e.shape = b.shape;
   e.resolved = true;
   flags = b.batch;
+  if (!b.internal.empty())
+    e.name = b.internal;
   return true;
 }
 
@@ -961,7 +1113,45 @@ KwArg ModelSema::numberKwarg(const std::string &name, double v, SrcLoc loc) {
 }
 
 bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
+  if (Binding *b = lookup(e.name)) {
+    if (b->kind != Binding::Fn) {
+      diags.error(e.loc, "'" + e.name + "' is not a function");
+      return false;
+    }
+    e.name = b->fn; // a function argument of a layer
+  }
+  if (e.name == "identity")
+    return checkIdentity(e, flags);
+  if (e.name == "dim")
+    return checkDim(e);
+  if (e.name == "[]")
+    return checkIndex(e, flags);
+  if (e.name == "permute" && !findLayer(e.name)) {
+    // permute(x, [p0, p1, ...]): transpose with an explicit permutation.
+    if (e.args.size() + e.kwargs.size() < 2) {
+      diags.error(e.loc, "'permute' expects a tensor and a permutation, e.g. "
+                         "permute(x, [0, 2, 1])");
+      return false;
+    }
+    e.name = "transpose";
+  }
+  if (e.name == "transpose")
+    return checkTranspose(e, flags);
+  if (e.name == "concat")
+    return checkConcat(e, flags);
+  if (e.name == "split") {
+    diags.error(e.loc, "'split' returns several tensors; bind them with "
+                       "'let a, b = split(...)'");
+    return false;
+  }
   if (isVisionBuiltin(e.name)) { // conv2d, pooling, reshape: SemaVision.cpp
+    if (!e.instance.empty()) {
+      diags.error(e.instanceLoc, "'as' names a layer instance, but '" +
+                                     e.name + "' is a builtin function");
+      return false;
+    }
+    if (frame != &modelFrame)
+      foldKwargs(e);
     VisionContext ctx{
         diags, [this](Expr &a, BatchFlags &f) { return check(a, f); },
         modelDType};
@@ -969,13 +1159,22 @@ bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
   }
   const Builtin *fn = findBuiltin(e.name);
   if (!fn) {
-    if (scope.count(e.name))
-      diags.error(e.loc, "'" + e.name + "' is not a function");
-    else
-      diags.error(e.loc, "unknown function '" + abbreviate(e.name) + "'" +
-                             didYouMean(e.name, builtinNames()));
+    if (const Layer *layer = findLayer(e.name))
+      return instantiate(e, *layer, flags);
+    std::vector<std::string> names = builtinNames();
+    for (const Layer &l : prog.layers)
+      names.push_back(l.name);
+    diags.error(e.loc, "unknown function '" + abbreviate(e.name) + "'" +
+                           didYouMean(e.name, names));
     return false;
   }
+  if (!e.instance.empty()) {
+    diags.error(e.instanceLoc, "'as' names a layer instance, but '" + e.name +
+                                   "' is a builtin function");
+    return false;
+  }
+  if (frame != &modelFrame)
+    foldKwargs(e);
   size_t arity = fn->arity;
   if (e.args.size() != arity) {
     diags.error(e.loc, "'" + e.name + "' expects " + std::to_string(arity) +
@@ -1286,15 +1485,22 @@ bool ModelSema::checkLabelsLoss(Expr &e, const Builtin &fn,
 }
 
 void ModelSema::declareBuffers(Expr &e, int64_t channels) {
-  auto key = std::make_pair(e.loc.line, e.loc.col);
+  std::string prefix = frame->inst ? frame->inst->prefix : std::string();
+  std::string key = std::to_string(e.loc.file) + ":" +
+                    std::to_string(e.loc.line) + ":" +
+                    std::to_string(e.loc.col) + "|" + prefix;
+  for (int64_t i : frame->iters)
+    key += "|" + std::to_string(i);
   auto it = bufferNames.find(key);
   if (it != bufferNames.end()) {
     e.stateName = it->second;
     return;
   }
   // Named after the enclosing let (torch's module-path style), numbered when
-  // a let holds several: h.running_mean, h.1.running_mean, ...
-  std::string base = currentLet ? *currentLet : std::string("batchnorm");
+  // a let holds several: h.running_mean, h.1.running_mean, ...; inside a
+  // layer instance after the instance: fc1.batchnorm.running_mean.
+  std::string base =
+      prefix + (currentLet && prefix.empty() ? *currentLet : "batchnorm");
   std::string name = base;
   for (int k = 1;; ++k) {
     bool taken = false;
@@ -1568,6 +1774,1191 @@ bool ModelSema::checkReduction(Expr &e, const KwArg *axisKw,
   return true;
 }
 
+//===--- Layers, repeats, assignments -------------------------------------===//
+
+Binding *ModelSema::lookup(const std::string &name) {
+  for (Frame *f = frame; f; f = f->parent) {
+    auto it = f->names.find(name);
+    if (it != f->names.end())
+      return &it->second;
+  }
+  return nullptr;
+}
+
+std::string ModelSema::uniqueName(const std::string &base) {
+  // Generated names contain '.' (inside a layer instance) or '#', which user
+  // names cannot.
+  bool qualified = base.find('.') != std::string::npos;
+  std::string name = qualified ? base : base + "#1";
+  for (int k = qualified ? 1 : 2; usedNames.count(name); ++k)
+    name = base + "#" + std::to_string(k);
+  usedNames.insert(name);
+  return name;
+}
+
+void ModelSema::addLet(const std::string &name, ExprPtr value, SrcLoc loc,
+                       const BatchFlags &flags, bool bad) {
+  Binding b;
+  b.kind = Binding::Let;
+  b.loc = loc;
+  b.defined = true;
+  b.bad = bad;
+  if (value) {
+    b.dtype = value->dtype;
+    b.shape = value->shape;
+  }
+  b.batch = flags;
+  // Generated names contain '.' or '#', which user names cannot: visible to
+  // re-checks (the default output) only.
+  scope[name] = b;
+  Let let;
+  let.name = name;
+  let.value = std::move(value);
+  let.loc = loc;
+  outLets.push_back(std::move(let));
+  outLets.back().order = unsigned(outParams.size() + outLets.size());
+}
+
+bool ModelSema::evalConst(const Expr &e, double &v, bool &isInt) {
+  switch (e.kind) {
+  case ExprKind::Number:
+    v = e.number;
+    isInt = e.isInteger;
+    return true;
+  case ExprKind::Ident: {
+    Binding *b = lookup(e.name);
+    if (!b || (b->kind != Binding::Int && b->kind != Binding::Float))
+      return false;
+    v = b->value;
+    isInt = b->kind == Binding::Int;
+    return true;
+  }
+  case ExprKind::Unary:
+    if (e.args.size() != 1 || !e.args[0] || !evalConst(*e.args[0], v, isInt))
+      return false;
+    v = -v;
+    return true;
+  case ExprKind::Binary: {
+    double a, b;
+    bool ia, ib;
+    if (e.op == "@" || e.args.size() != 2 || !e.args[0] || !e.args[1] ||
+        !evalConst(*e.args[0], a, ia) || !evalConst(*e.args[1], b, ib))
+      return false;
+    isInt = ia && ib;
+    if (e.op == "+")
+      v = a + b;
+    else if (e.op == "-")
+      v = a - b;
+    else if (e.op == "*")
+      v = a * b;
+    else {
+      if (b == 0)
+        return false;
+      v = a / b;
+      // Exact division of integers stays an integer (dimensions: n / 2).
+      isInt = isInt && v == std::floor(v);
+    }
+    if (!std::isfinite(v))
+      return false;
+    isInt = isInt && std::fabs(v) < 9007199254740992.0;
+    return true;
+  }
+  case ExprKind::Call: {
+    if (e.name != "dim" || e.args.size() != 2 || !e.kwargs.empty() ||
+        !e.args[0] || !e.args[1] || e.args[0]->kind != ExprKind::Ident)
+      return false;
+    Binding *b = lookup(e.args[0]->name);
+    double a;
+    bool ia;
+    if (!b || b->kind > Binding::Let || !b->defined || b->bad ||
+        !evalConst(*e.args[1], a, ia) || !ia)
+      return false;
+    int64_t rank = int64_t(b->shape.size());
+    if (a < -double(rank) || a >= double(rank))
+      return false;
+    int64_t axis = int64_t(a) < 0 ? int64_t(a) + rank : int64_t(a);
+    if (size_t(axis) < b->batch.size() && b->batch[axis]) {
+      constError = " (dim(" + e.args[0]->name + ", " + formatNumber(a) +
+                   ") is the batch dimension B, which is not a constant)";
+      return false;
+    }
+    v = double(b->shape[axis]);
+    isInt = true;
+    return true;
+  }
+  case ExprKind::List:
+    return false;
+  }
+  return false;
+}
+
+void ModelSema::foldKwargs(Expr &e) {
+  auto fold = [&](ExprPtr &x) {
+    double v;
+    bool isInt;
+    if (!x || x->kind == ExprKind::Number || x->kind == ExprKind::List ||
+        !evalConst(*x, v, isInt))
+      return;
+    SrcLoc loc = x->loc;
+    x = std::make_unique<Expr>(ExprKind::Number, loc);
+    x->number = v;
+    x->isInteger = isInt;
+  };
+  for (KwArg &k : e.kwargs) {
+    if (k.value && k.value->kind == ExprKind::List)
+      for (ExprPtr &a : k.value->args)
+        fold(a);
+    else
+      fold(k.value);
+  }
+}
+
+bool ModelSema::evalIntArg(const Expr &e, const std::string &what,
+                           int64_t &out) {
+  double v;
+  bool isInt;
+  constError.clear();
+  if (!evalConst(e, v, isInt) || !isInt) {
+    diags.error(e.loc, what + " must be an integer constant" + constError);
+    return false;
+  }
+  out = int64_t(v);
+  return true;
+}
+
+bool ModelSema::budget(SrcLoc loc) {
+  if (++elaborated <= kMaxElaborated)
+    return true;
+  if (elaborated == kMaxElaborated + 1)
+    diags.error(loc, "the model is too large after unrolling its repeats and "
+                     "layers (more than " +
+                         std::to_string(kMaxElaborated) + " statements)");
+  return false;
+}
+
+bool ModelSema::checkIdentity(Expr &e, BatchFlags &flags) {
+  if (e.args.size() != 1 || !e.kwargs.empty() || !e.args[0]) {
+    diags.error(e.loc, "'identity' expects 1 argument, got " +
+                           std::to_string(e.args.size()));
+    return false;
+  }
+  ExprPtr x = std::move(e.args[0]);
+  e = std::move(*x);
+  return check(e, flags);
+}
+
+bool ModelSema::checkDim(Expr &e) {
+  double v;
+  bool isInt;
+  if (!evalConst(e, v, isInt)) {
+    diags.error(e.loc, "'dim' expects a tensor name and an integer axis "
+                       "in range, e.g. dim(x, -1)");
+    return false;
+  }
+  SrcLoc loc = e.loc;
+  e = Expr(ExprKind::Number, loc);
+  e.number = v;
+  e.isInteger = true;
+  setLiteralType(e);
+  return true;
+}
+
+std::string ModelSema::resolveFn(const std::string &name) {
+  if (Binding *b = lookup(name))
+    return b->kind == Binding::Fn ? b->fn : "";
+  if (name == "identity" || isBuiltin(name) || findLayer(name))
+    return name;
+  return "";
+}
+
+bool ModelSema::elaborate(const std::vector<Stmt> &body, Frame &f, ExprPtr *ret,
+                          const Layer *layer) {
+  bool ok = true;
+  for (size_t i = 0; i < body.size(); ++i) {
+    if (ret && *ret) {
+      diags.error(body[i].loc, "statement after 'return'");
+      return false;
+    }
+    if (diags.hitErrorLimit() || !budget(body[i].loc))
+      return false;
+    ok = elaborateStmt(body[i], f, ret, layer) && ok;
+  }
+  return ok;
+}
+
+bool ModelSema::elaborateStmt(const Stmt &st, Frame &f, ExprPtr *ret,
+                              const Layer *layer) {
+  Frame *saved = frame;
+  frame = &f;
+  struct Restore {
+    Frame *&frame;
+    Frame *saved;
+    ~Restore() { frame = saved; }
+  } restore{frame, saved};
+  switch (st.kind) {
+  case Stmt::Param:
+    return instantiateParam(st.param, f);
+  case Stmt::Let:
+    return bindLet(st.names, cloneExpr(*st.value), f);
+  case Stmt::Assign:
+    return assign(st.names[0].first, st.names[0].second, cloneExpr(*st.value),
+                  f);
+  case Stmt::Return: {
+    if (!ret) {
+      diags.error(st.loc, "'return' is only allowed in a layer");
+      return false;
+    }
+    ExprPtr v = cloneExpr(*st.value);
+    BatchFlags flags;
+    if (!check(*v, flags))
+      return false;
+    if (v->kind == ExprKind::Ident || v->kind == ExprKind::Number) {
+      *ret = std::move(v);
+    } else {
+      std::string name = uniqueName(f.inst->prefix + "out");
+      auto id = std::make_unique<Expr>(ExprKind::Ident, v->loc);
+      id->name = name;
+      id->dtype = v->dtype;
+      id->shape = v->shape;
+      id->resolved = true;
+      addLet(name, std::move(v), st.loc, flags, false);
+      *ret = std::move(id);
+    }
+    returnFlags = flags;
+    return true;
+  }
+  case Stmt::Repeat: {
+    int64_t start = 0, stop = 0;
+    if (st.start && !evalIntArg(*st.start, "the start of the range", start))
+      return false;
+    if (!evalIntArg(
+            *st.value,
+            st.var.empty() ? "the repeat count" : "the end of the range", stop))
+      return false;
+    if (st.var.empty() && stop < 0) {
+      diags.error(st.value->loc, "the repeat count must not be negative, got " +
+                                     std::to_string(stop));
+      return false;
+    }
+    if (stop - start > kMaxElaborated) {
+      diags.error(st.value->loc,
+                  "too many repetitions (" + std::to_string(stop - start) +
+                      "); at most " + std::to_string(kMaxElaborated));
+      return false;
+    }
+    for (int64_t i = start; i < stop; ++i) {
+      if (!budget(st.loc))
+        return false;
+      Frame iter;
+      iter.parent = &f;
+      iter.inst = f.inst;
+      iter.iters = f.iters;
+      iter.iters.push_back(i);
+      if (!st.var.empty()) {
+        Binding b;
+        b.kind = Binding::Int;
+        b.loc = st.varLoc;
+        b.defined = true;
+        b.value = double(i);
+        iter.names[st.var] = b;
+      }
+      if (!elaborate(st.body, iter, nullptr, layer))
+        return false;
+    }
+    return true;
+  }
+  }
+  return false;
+}
+
+bool ModelSema::bindLet(
+    const std::vector<std::pair<std::string, SrcLoc>> &names, ExprPtr value,
+    Frame &f) {
+  Frame *saved = frame;
+  frame = &f;
+  struct Restore {
+    Frame *&frame;
+    Frame *saved;
+    ~Restore() { frame = saved; }
+  } restore{frame, saved};
+  if (&f != &modelFrame) {
+    // A let in a layer or a repeat: new names of this scope.
+    for (const auto &[name, loc] : names) {
+      if (Binding *prev = lookup(name)) {
+        bool here = f.names.count(name) != 0;
+        diags.error(loc, "redefinition of '" + name + "'" +
+                             (here ? std::string()
+                                   : "; use '" + name +
+                                         " = ...' to give it a new value"));
+        diags.note(prev->loc, "previous definition of '" + name + "' is here");
+        return false;
+      }
+    }
+  }
+  if (names.size() > 1) {
+    if (value->kind != ExprKind::Call || value->name != "split") {
+      diags.error(names[1].second,
+                  "only 'split' returns several tensors; 'let' with several "
+                  "names needs a call of split");
+      return false;
+    }
+    return checkSplitLet(names, *value, f);
+  }
+  const auto &[name, loc] = names[0];
+  BatchFlags flags;
+  bool ok = check(*value, flags);
+  std::string internal = uniqueName(f.inst->prefix + name);
+  Binding b;
+  b.kind = Binding::Let;
+  b.loc = loc;
+  b.defined = true;
+  b.bad = !ok;
+  b.dtype = value->dtype;
+  b.shape = value->shape;
+  b.batch = flags;
+  b.internal = internal;
+  addLet(internal, std::move(value), loc, flags, !ok);
+  if (&f != &modelFrame || !scope.count(name) || internal != name)
+    f.names[name] = b;
+  return ok;
+}
+
+bool ModelSema::assign(const std::string &name, SrcLoc loc, ExprPtr value,
+                       Frame &f) {
+  Binding *b = lookup(name);
+  if (!b) {
+    diags.error(loc, "assignment to unknown name '" + abbreviate(name) +
+                         "'; declare it with 'let " + abbreviate(name) +
+                         " = ...'");
+    return false;
+  }
+  if (b->kind != Binding::Let) {
+    static const char *kinds[] = {"input",    "parameter", "let",
+                                  "constant", "constant",  "function"};
+    diags.error(loc, "cannot assign to " + std::string(kinds[b->kind]) + " '" +
+                         name +
+                         "'; only names bound by 'let' can "
+                         "get a new value");
+    return false;
+  }
+  if (!b->defined) {
+    diags.error(loc, "'" + name + "' is assigned before its definition");
+    diags.note(b->loc, "'" + name + "' is defined here");
+    return false;
+  }
+  BatchFlags flags;
+  bool ok = check(*value, flags);
+  // `value` may have instantiated layers: look the binding up again.
+  b = lookup(name);
+  std::string internal = uniqueName(f.inst->prefix + name);
+  b->bad = !ok;
+  b->dtype = value->dtype;
+  b->shape = value->shape;
+  b->batch = flags;
+  b->internal = internal;
+  addLet(internal, std::move(value), loc, flags, !ok);
+  return ok;
+}
+
+bool ModelSema::instantiateParam(const Param &tmpl, Frame &f) {
+  Param p;
+  p.name = f.inst->prefix + tmpl.name;
+  p.loc = tmpl.loc;
+  p.type.loc = tmpl.type.loc;
+  p.type.dtype = tmpl.type.dtypeOmitted ? modelDType : tmpl.type.dtype;
+  p.init.kind = tmpl.init.kind;
+  p.init.loc = tmpl.init.loc;
+  if (f.names.count(tmpl.name)) {
+    diags.error(tmpl.loc, "redefinition of '" + tmpl.name + "'");
+    diags.note(f.names[tmpl.name].loc,
+               "previous definition of '" + tmpl.name + "' is here");
+    return false;
+  }
+  bool ok = true;
+  for (const Dim &d : tmpl.type.dims) {
+    Dim r;
+    r.loc = d.loc;
+    int64_t n = 0;
+    if (!d.expr ||
+        !evalIntArg(*d.expr, "a dimension of parameter '" + tmpl.name + "'",
+                    n)) {
+      ok = false;
+      continue;
+    }
+    if (n <= 0) {
+      diags.error(d.loc,
+                  "dimension size must be positive, got " + std::to_string(n));
+      ok = false;
+    }
+    r.size = n;
+    p.type.dims.push_back(r);
+  }
+  for (const auto &a : tmpl.init.argExprs) {
+    double v;
+    bool isInt;
+    if (!evalConst(*a, v, isInt)) {
+      diags.error(a->loc, "initializer arguments must be constants");
+      ok = false;
+      continue;
+    }
+    p.init.args.push_back(v);
+  }
+  if (ok)
+    checkDeclaredType(p.type, "parameter", p.name, true, ok);
+  if (ok && isFloat(p.type.dtype) && p.type.dtype != modelDType) {
+    diags.error(tmpl.type.loc,
+                "element type " + std::string(dtypeName(p.type.dtype)) +
+                    " of parameter '" + p.name +
+                    "' does not match the model's element type " +
+                    dtypeName(modelDType));
+    ok = false;
+  }
+  unsigned before = diags.numErrors();
+  if (ok)
+    checkInit(p);
+  ok = ok && diags.numErrors() == before;
+  usedNames.insert(p.name);
+  Binding b;
+  b.kind = Binding::Param;
+  b.loc = tmpl.loc;
+  b.defined = true;
+  b.bad = !ok;
+  b.dtype = p.type.dtype;
+  for (const Dim &d : p.type.dims) {
+    b.shape.push_back(d.size);
+    b.batch.push_back(false);
+  }
+  b.internal = p.name;
+  f.names[tmpl.name] = b;
+  Binding global = b;
+  global.internal.clear();
+  scope[p.name] = global;
+  outParams.push_back(std::move(p));
+  outParams.back().order = unsigned(outParams.size() + outLets.size());
+  return ok;
+}
+
+bool ModelSema::instantiate(Expr &e, const Layer &layer, BatchFlags &flags) {
+  auto noteDef = [&] {
+    diags.note(layer.loc, "layer '" + layer.name + "' is defined here");
+  };
+  if (std::find(layerStack.begin(), layerStack.end(), &layer) !=
+      layerStack.end()) {
+    diags.error(e.loc, "recursive use of layer '" + layer.name + "'");
+    noteDef();
+    return false;
+  }
+  if (int(layerStack.size()) >= kMaxLayerDepth) {
+    diags.error(e.loc, "layers nested too deeply (more than " +
+                           std::to_string(kMaxLayerDepth) + ")");
+    return false;
+  }
+  if (!budget(e.loc))
+    return false;
+  // Match the arguments: positional, then keywords.
+  const size_t n = layer.args.size();
+  std::vector<Expr *> given(n, nullptr);
+  std::vector<SrcLoc> givenLoc(n);
+  if (e.args.size() > n) {
+    diags.error(e.args[n]->loc, "layer '" + layer.name + "' takes " +
+                                    std::to_string(n) +
+                                    (n == 1 ? " argument" : " arguments") +
+                                    ", got " + std::to_string(e.args.size()));
+    noteDef();
+    return false;
+  }
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    if (!e.args[i])
+      return false;
+    given[i] = e.args[i].get();
+    givenLoc[i] = e.args[i]->loc;
+  }
+  for (KwArg &k : e.kwargs) {
+    size_t i = 0;
+    while (i < n && layer.args[i].name != k.name)
+      ++i;
+    if (i == n) {
+      std::vector<std::string> names;
+      for (const LayerArg &a : layer.args)
+        names.push_back(a.name);
+      std::string hint = didYouMean(k.name, names);
+      diags.error(
+          k.loc,
+          "layer '" + layer.name + "' has no argument '" + abbreviate(k.name) +
+              "'" +
+              (hint.empty() ? "; its arguments: " + joinNames(names) : hint));
+      noteDef();
+      return false;
+    }
+    if (given[i]) {
+      diags.error(k.loc, "argument '" + k.name + "' of layer '" + layer.name +
+                             "' is given twice");
+      diags.note(givenLoc[i], "previous value of '" + k.name + "' is here");
+      return false;
+    }
+    if (!k.value)
+      return false;
+    given[i] = k.value.get();
+    givenLoc[i] = k.loc;
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (!given[i] && !layer.args[i].dflt) {
+      diags.error(e.loc, "missing argument '" + layer.args[i].name +
+                             "' of layer '" + layer.name + "'");
+      diags.note(layer.args[i].loc,
+                 "argument '" + layer.args[i].name + "' is declared here");
+      return false;
+    }
+
+  // The instance name: `as NAME` or LAYER_k, unique in the caller's scope.
+  InstanceScope &outer = *frame->inst;
+  std::string inst;
+  if (!e.instance.empty()) {
+    inst = e.instance;
+    for (int64_t it : frame->iters)
+      inst += "_" + std::to_string(it);
+    auto prev = outer.instances.find(inst);
+    if (prev != outer.instances.end()) {
+      diags.error(e.instanceLoc,
+                  "duplicate layer instance name '" + inst + "'");
+      diags.note(prev->second, "previous instance '" + inst + "' is here");
+      return false;
+    }
+  } else {
+    do
+      inst = layer.name + "_" + std::to_string(outer.counters[layer.name]++);
+    while (outer.instances.count(inst));
+  }
+  outer.instances[inst] = e.instance.empty() ? e.loc : e.instanceLoc;
+  InstanceScope scopeOfInst;
+  scopeOfInst.prefix = outer.prefix + inst + ".";
+  Frame callee;
+  callee.inst = &scopeOfInst;
+
+  // Bind the arguments: values given at the call are evaluated in the
+  // caller's scope, defaults in the layer's (they may use earlier arguments).
+  bool ok = true;
+  for (size_t i = 0; i < n && ok; ++i) {
+    const LayerArg &a = layer.args[i];
+    bool isDefault = !given[i];
+    Frame *evalFrame = isDefault ? &callee : frame;
+    Frame *saved = frame;
+    frame = evalFrame;
+    Binding b;
+    b.loc = a.loc;
+    b.defined = true;
+    std::string what =
+        "argument '" + a.name + "' of layer '" + layer.name + "'";
+    switch (a.kind) {
+    case LayerArg::Tensor: {
+      ExprPtr v = isDefault ? cloneExpr(*a.dflt) : nullptr;
+      Expr &x = isDefault ? *v : *given[i];
+      BatchFlags f;
+      if (!check(x, f)) {
+        ok = false;
+        break;
+      }
+      if (!isFloat(x.dtype) && x.kind != ExprKind::Number) {
+        diags.error(x.loc, what + " must be a floating-point tensor, got " +
+                               typeStr(x));
+        diags.note(a.loc, "argument '" + a.name + "' is declared here");
+        ok = false;
+        break;
+      }
+      b.kind = Binding::Let;
+      b.dtype = x.dtype;
+      b.shape = x.shape;
+      b.batch = f;
+      if (x.kind == ExprKind::Ident) {
+        b.internal = x.name;
+      } else {
+        // Moved out of the call, which becomes a reference to the result.
+        ExprPtr value = isDefault           ? std::move(v)
+                        : i < e.args.size() ? std::move(e.args[i])
+                                            : nullptr;
+        if (!value)
+          for (KwArg &k : e.kwargs)
+            if (k.value.get() == given[i])
+              value = std::move(k.value);
+        b.internal = uniqueName(scopeOfInst.prefix + a.name);
+        addLet(b.internal, std::move(value), a.loc, f, false);
+      }
+      break;
+    }
+    case LayerArg::Int:
+    case LayerArg::Float: {
+      const Expr &x = isDefault ? *a.dflt : *given[i];
+      double v;
+      bool isInt;
+      constError.clear();
+      if (!evalConst(x, v, isInt) || (a.kind == LayerArg::Int && !isInt)) {
+        diags.error(x.loc,
+                    what + " must be " +
+                        (a.kind == LayerArg::Int ? "an integer" : "a number") +
+                        " constant" + constError);
+        diags.note(a.loc, "argument '" + a.name + "' is declared here");
+        ok = false;
+        break;
+      }
+      b.kind = a.kind == LayerArg::Int ? Binding::Int : Binding::Float;
+      b.value = v;
+      break;
+    }
+    case LayerArg::Fn: {
+      const Expr &x = isDefault ? *a.dflt : *given[i];
+      std::string target =
+          x.kind == ExprKind::Ident && x.args.empty() ? resolveFn(x.name) : "";
+      if (target.empty()) {
+        diags.error(x.loc, what + " must be the name of a function (a builtin, "
+                                  "a layer or identity)");
+        diags.note(a.loc, "argument '" + a.name + "' is declared here");
+        ok = false;
+        break;
+      }
+      b.kind = Binding::Fn;
+      b.fn = target;
+      break;
+    }
+    }
+    frame = saved;
+    if (ok)
+      callee.names[a.name] = b;
+  }
+  if (!ok)
+    return false;
+
+  // The body, with a note at the call on every error inside it.
+  const std::string fullName =
+      scopeOfInst.prefix.substr(0, scopeOfInst.prefix.size() - 1);
+  diags.pushContext(e.loc, "in layer '" + layer.name + "' (instance '" +
+                               fullName + "') called here");
+  layerStack.push_back(&layer);
+  ExprPtr result;
+  ok = elaborate(layer.body, callee, &result, &layer);
+  layerStack.pop_back();
+  diags.popContext();
+  if (!ok)
+    return false;
+  if (!result) {
+    diags.error(e.loc, "layer '" + layer.name + "' returns no value");
+    diags.note(layer.loc,
+               "add a 'return' statement to layer '" + layer.name + "'");
+    return false;
+  }
+  // The call becomes the layer's result (a reference to its last let, or a
+  // number).
+  SrcLoc loc = e.loc;
+  result->loc = loc;
+  flags = returnFlags;
+  e = std::move(*result);
+  return true;
+}
+
+//===--- Tensor manipulation builtins -------------------------------------===//
+
+namespace {
+/// A resolved List of integer Numbers (canonical keyword values).
+ExprPtr intList(const std::vector<int64_t> &values, SrcLoc loc, DType dtype) {
+  auto list = std::make_unique<Expr>(ExprKind::List, loc);
+  for (int64_t v : values) {
+    auto n = std::make_unique<Expr>(ExprKind::Number, loc);
+    n->number = double(v);
+    n->isInteger = true;
+    n->dtype = dtype;
+    n->resolved = true;
+    list->args.push_back(std::move(n));
+  }
+  list->dtype = dtype;
+  list->shape = {int64_t(values.size())};
+  list->resolved = true;
+  return list;
+}
+
+KwArg listKwarg(const std::string &name, const std::vector<int64_t> &values,
+                SrcLoc loc, DType dtype) {
+  KwArg k;
+  k.name = name;
+  k.loc = loc;
+  k.value = intList(values, loc, dtype);
+  return k;
+}
+} // namespace
+
+/// Makes `e` the canonical slice `[]`(x) with kwargs start, step, size (one
+/// per axis of x) and drop (the axes removed by single indices).
+static void makeSlice(Expr &e, ExprPtr x, const std::vector<int64_t> &start,
+                      const std::vector<int64_t> &step,
+                      const std::vector<int64_t> &size,
+                      const std::vector<int64_t> &drop, DType listType) {
+  SrcLoc loc = e.loc;
+  DType dtype = x->dtype;
+  e.kind = ExprKind::Call;
+  e.name = "[]";
+  e.args.clear();
+  e.args.push_back(std::move(x));
+  e.kwargs.clear();
+  e.kwargs.push_back(listKwarg("start", start, loc, listType));
+  e.kwargs.push_back(listKwarg("step", step, loc, listType));
+  e.kwargs.push_back(listKwarg("size", size, loc, listType));
+  e.kwargs.push_back(listKwarg("drop", drop, loc, listType));
+  e.dtype = dtype;
+  e.shape.clear();
+  for (size_t i = 0; i < size.size(); ++i)
+    if (std::find(drop.begin(), drop.end(), int64_t(i)) == drop.end())
+      e.shape.push_back(size[i]);
+  e.resolved = true;
+}
+
+bool ModelSema::checkIndex(Expr &e, BatchFlags &flags) {
+  BatchFlags xf;
+  if (!e.args[0] || !check(*e.args[0], xf))
+    return false;
+  Expr &x = *e.args[0];
+  if (!requireFloat(x, "indexed value"))
+    return false;
+  const int64_t rank = int64_t(x.shape.size());
+  if (!e.kwargs.empty()) {
+    // Already canonical (a re-check of a copy): the kept axes' flags.
+    std::vector<int64_t> drop;
+    for (const KwArg &k : e.kwargs)
+      if (k.name == "drop")
+        for (const ExprPtr &a : k.value->args)
+          drop.push_back(int64_t(a->number));
+    flags.clear();
+    for (int64_t i = 0; i < rank; ++i)
+      if (std::find(drop.begin(), drop.end(), i) == drop.end())
+        flags.push_back(size_t(i) < xf.size() && xf[i]);
+    return true;
+  }
+  if (int64_t(e.args.size()) - 1 > rank) {
+    diags.error(e.loc, "too many indices (" +
+                           std::to_string(e.args.size() - 1) + ") for " +
+                           typeStr(x));
+    return false;
+  }
+  std::vector<int64_t> start(rank, 0), step(rank, 1), size(x.shape), drop;
+  auto constant = [&](const Expr &c, const char *what, int64_t &out) {
+    double v;
+    bool isInt;
+    if (!evalConst(c, v, isInt) || !isInt) {
+      diags.error(c.loc, std::string(what) + " must be an integer constant");
+      return false;
+    }
+    out = int64_t(v);
+    return true;
+  };
+  for (int64_t i = 0; i + 1 < int64_t(e.args.size()); ++i) {
+    Expr &item = *e.args[i + 1];
+    const int64_t n = x.shape[i];
+    bool isB = size_t(i) < xf.size() && xf[i];
+    if (item.kind == ExprKind::List && item.op == ":") {
+      int64_t st = 1, lo = 0, hi = n;
+      if (item.args[2] && !constant(*item.args[2], "a slice step", st))
+        return false;
+      if (st <= 0) {
+        diags.error(item.args[2]->loc,
+                    "a slice step must be positive, got " + std::to_string(st));
+        return false;
+      }
+      if (item.args[0] && !constant(*item.args[0], "a slice start", lo))
+        return false;
+      if (item.args[1] && !constant(*item.args[1], "a slice stop", hi))
+        return false;
+      // Python semantics: negative bounds count from the end, clamped.
+      auto clampBound = [n](int64_t v) {
+        if (v < 0)
+          v += n;
+        return std::clamp<int64_t>(v, 0, n);
+      };
+      lo = clampBound(lo);
+      hi = clampBound(hi);
+      int64_t count = hi > lo ? (hi - lo + st - 1) / st : 0;
+      if (count == 0) {
+        diags.error(item.loc, "empty slice of axis " + std::to_string(i) +
+                                  " (size " + std::to_string(n) + ") of " +
+                                  typeStr(x));
+        return false;
+      }
+      if (isB && count != n) {
+        diags.error(item.loc, "cannot slice the batch dimension B (axis " +
+                                  std::to_string(i) +
+                                  "); it must stay whole, ':'");
+        return false;
+      }
+      start[i] = lo;
+      step[i] = st;
+      size[i] = count;
+      continue;
+    }
+    int64_t idx;
+    if (!constant(item, "an index", idx))
+      return false;
+    if (idx < -n || idx >= n) {
+      diags.error(item.loc, "index " + std::to_string(idx) +
+                                " is out of range for axis " +
+                                std::to_string(i) + " of " + typeStr(x) +
+                                " (size " + std::to_string(n) + ")");
+      return false;
+    }
+    if (isB) {
+      diags.error(item.loc, "cannot index the batch dimension B (axis " +
+                                std::to_string(i) + ")");
+      return false;
+    }
+    start[i] = idx < 0 ? idx + n : idx;
+    size[i] = 1;
+    drop.push_back(i);
+  }
+  flags.clear();
+  for (int64_t i = 0; i < rank; ++i)
+    if (std::find(drop.begin(), drop.end(), i) == drop.end())
+      flags.push_back(size_t(i) < xf.size() && xf[i]);
+  ExprPtr xp = std::move(e.args[0]);
+  makeSlice(e, std::move(xp), start, step, size, drop, modelDType);
+  return true;
+}
+
+bool ModelSema::checkTranspose(Expr &e, BatchFlags &flags) {
+  if (e.args.empty() || e.args.size() > 2 || !e.args[0]) {
+    diags.error(e.loc, "'transpose' expects a tensor and optionally a "
+                       "permutation, e.g. transpose(x, [0, 2, 1])");
+    return false;
+  }
+  const Expr *permList = e.args.size() == 2 ? e.args[1].get() : nullptr;
+  SrcLoc permLoc = permList ? permList->loc : e.loc;
+  for (const KwArg &k : e.kwargs) {
+    if (k.name != "perm" || permList) {
+      diags.error(k.loc, k.name == "perm"
+                             ? "the permutation of 'transpose' is given twice"
+                             : "unknown keyword argument '" +
+                                   abbreviate(k.name) +
+                                   "' for 'transpose'; expected 'perm'");
+      return false;
+    }
+    permList = k.value.get();
+    permLoc = k.loc;
+  }
+  BatchFlags xf;
+  if (!check(*e.args[0], xf))
+    return false;
+  Expr &x = *e.args[0];
+  if (!requireFloat(x, "argument of 'transpose'"))
+    return false;
+  const int64_t rank = int64_t(x.shape.size());
+  std::vector<int64_t> perm;
+  if (!permList) {
+    if (rank < 2) {
+      diags.error(e.loc, "'transpose' without a permutation swaps the last "
+                         "two axes and needs rank >= 2, got " +
+                             typeStr(x));
+      return false;
+    }
+    for (int64_t i = 0; i < rank; ++i)
+      perm.push_back(i);
+    std::swap(perm[rank - 1], perm[rank - 2]);
+  } else {
+    if (!permList || permList->kind != ExprKind::List) {
+      diags.error(permLoc, "the permutation of 'transpose' must be a list of "
+                           "axes, e.g. [1, 0]");
+      return false;
+    }
+    std::vector<bool> seen(rank, false);
+    for (const ExprPtr &a : permList->args) {
+      double v;
+      bool isInt;
+      if (!a || !evalConst(*a, v, isInt) || !isInt) {
+        diags.error(a ? a->loc : permLoc,
+                    "the permutation of 'transpose' must list integer axes");
+        return false;
+      }
+      int64_t ax = int64_t(v) < 0 ? int64_t(v) + rank : int64_t(v);
+      if (ax < 0 || ax >= rank || seen[ax]) {
+        diags.error(a->loc, "invalid permutation of the axes of " + typeStr(x) +
+                                ": each axis in [0, rank) exactly once");
+        return false;
+      }
+      seen[ax] = true;
+      perm.push_back(ax);
+    }
+    if (int64_t(perm.size()) != rank) {
+      diags.error(permLoc, "the permutation has " +
+                               std::to_string(perm.size()) + " axes, " +
+                               typeStr(x) + " has " + std::to_string(rank));
+      return false;
+    }
+  }
+  flags.assign(rank, false);
+  std::vector<int64_t> shape(rank);
+  for (int64_t i = 0; i < rank; ++i) {
+    shape[i] = x.shape[perm[i]];
+    flags[i] = size_t(perm[i]) < xf.size() && xf[perm[i]];
+    bool wasB = size_t(i) < xf.size() && xf[i];
+    if (flags[i] != wasB) {
+      diags.error(permLoc, "'transpose' must keep the batch dimension B in "
+                           "place (axis " +
+                               std::to_string(wasB ? i : perm[i]) + ")");
+      return false;
+    }
+  }
+  e.args.resize(1);
+  e.kwargs.clear();
+  e.kwargs.push_back(listKwarg("perm", perm, permLoc, modelDType));
+  e.dtype = x.dtype;
+  e.shape = std::move(shape);
+  e.resolved = true;
+  return true;
+}
+
+bool ModelSema::checkConcat(Expr &e, BatchFlags &flags) {
+  // concat([a, b, ...], axis = -1) or concat(a, b, ..., axis = -1).
+  if (e.args.size() == 1 && e.args[0] && e.args[0]->kind == ExprKind::List) {
+    ExprPtr list = std::move(e.args[0]);
+    e.args = std::move(list->args);
+  }
+  const KwArg *axisKw = nullptr;
+  for (const KwArg &k : e.kwargs) {
+    if (k.name != "axis" || axisKw) {
+      diags.error(k.loc, k.name == "axis" ? "duplicate keyword argument 'axis'"
+                                          : "unknown keyword argument '" +
+                                                abbreviate(k.name) +
+                                                "' for 'concat'; expected "
+                                                "'axis'");
+      return false;
+    }
+    axisKw = &k;
+  }
+  if (e.args.size() < 1) {
+    diags.error(e.loc, "'concat' expects a list of tensors, e.g. "
+                       "concat([a, b], axis = 1)");
+    return false;
+  }
+  std::vector<BatchFlags> fl(e.args.size());
+  bool ok = true;
+  for (size_t i = 0; i < e.args.size(); ++i)
+    ok = e.args[i] && check(*e.args[i], fl[i]) && ok;
+  if (!ok)
+    return false;
+  const Expr &a0 = *e.args[0];
+  for (const ExprPtr &a : e.args)
+    if (!requireFloat(*a, "argument of 'concat'"))
+      return false;
+  const int64_t rank = int64_t(a0.shape.size());
+  if (rank == 0) {
+    diags.error(a0.loc, "arguments of 'concat' must have rank >= 1, got " +
+                            typeStr(a0));
+    return false;
+  }
+  int64_t axis = -1;
+  if (axisKw) {
+    double v;
+    bool isInt;
+    if (!axisKw->value || !evalConst(*axisKw->value, v, isInt) || !isInt) {
+      diags.error(axisKw->loc, "'axis' must be an integer constant");
+      return false;
+    }
+    axis = int64_t(v);
+  }
+  SrcLoc axisLoc = axisKw ? axisKw->loc : e.loc;
+  if (axis < -rank || axis >= rank) {
+    diags.error(axisLoc, "axis " + std::to_string(axis) +
+                             " is out of range for " + typeStr(a0) + " (rank " +
+                             std::to_string(rank) + ")");
+    return false;
+  }
+  if (axis < 0)
+    axis += rank;
+  if (size_t(axis) < fl[0].size() && fl[0][axis]) {
+    diags.error(axisLoc, "cannot concatenate along the batch dimension B "
+                         "(axis " +
+                             std::to_string(axis) + ")");
+    return false;
+  }
+  std::vector<int64_t> shape = a0.shape;
+  shape[axis] = 0;
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    const Expr &a = *e.args[i];
+    bool same = a.dtype == a0.dtype && int64_t(a.shape.size()) == rank &&
+                fl[i] == fl[0];
+    for (int64_t d = 0; same && d < rank; ++d)
+      same = d == axis || a.shape[d] == a0.shape[d];
+    if (!same) {
+      diags.error(a.loc, "arguments of 'concat' must have the same type "
+                         "except along axis " +
+                             std::to_string(axis) + ", got " + typeStr(a0) +
+                             " and " + typeStr(a) +
+                             (fl[i] != fl[0] ? " (the batch dimension B is "
+                                               "not in the same place)"
+                                             : ""));
+      return false;
+    }
+    shape[axis] += a.shape[axis];
+  }
+  e.kwargs.clear();
+  e.kwargs.push_back(numberKwarg("axis", double(axis), axisLoc));
+  e.dtype = a0.dtype;
+  e.shape = std::move(shape);
+  flags = fl[0];
+  e.resolved = true;
+  return checkResultSize(e);
+}
+
+bool ModelSema::checkSplitLet(
+    const std::vector<std::pair<std::string, SrcLoc>> &names, Expr &call,
+    Frame &f) {
+  // let a, b, ... = split(x, n | [sizes], axis = -1)
+  auto markBad = [&] {
+    for (const auto &[name, loc] : names) {
+      Binding b;
+      b.kind = Binding::Let;
+      b.loc = loc;
+      b.defined = true;
+      b.bad = true;
+      f.names[name] = b;
+    }
+    return false;
+  };
+  if (call.args.size() != 2 || !call.args[0] || !call.args[1]) {
+    diags.error(call.loc, "'split' expects a tensor and a number of parts or "
+                          "a list of sizes, e.g. split(x, 2, axis = 1)");
+    return markBad();
+  }
+  const KwArg *axisKw = nullptr;
+  for (const KwArg &k : call.kwargs) {
+    if (k.name != "axis" || axisKw) {
+      diags.error(k.loc, "unknown keyword argument '" + abbreviate(k.name) +
+                             "' for 'split'; expected 'axis'");
+      return markBad();
+    }
+    axisKw = &k;
+  }
+  BatchFlags xf;
+  if (!check(*call.args[0], xf) ||
+      !requireFloat(*call.args[0], "argument of 'split'"))
+    return markBad();
+  const Expr &x = *call.args[0];
+  const int64_t rank = int64_t(x.shape.size());
+  int64_t axis = -1;
+  double v;
+  bool isInt;
+  if (axisKw) {
+    if (!axisKw->value || !evalConst(*axisKw->value, v, isInt) || !isInt) {
+      diags.error(axisKw->loc, "'axis' must be an integer constant");
+      return markBad();
+    }
+    axis = int64_t(v);
+  }
+  SrcLoc axisLoc = axisKw ? axisKw->loc : call.loc;
+  if (rank == 0 || axis < -rank || axis >= rank) {
+    diags.error(axisLoc, "axis " + std::to_string(axis) +
+                             " is out of range for " + typeStr(x));
+    return markBad();
+  }
+  if (axis < 0)
+    axis += rank;
+  if (size_t(axis) < xf.size() && xf[axis]) {
+    diags.error(axisLoc, "cannot split along the batch dimension B (axis " +
+                             std::to_string(axis) + ")");
+    return markBad();
+  }
+  const int64_t n = x.shape[axis];
+  std::vector<int64_t> sizes;
+  const Expr &parts = *call.args[1];
+  if (parts.kind == ExprKind::List) {
+    for (const ExprPtr &s : parts.args) {
+      if (!s || !evalConst(*s, v, isInt) || !isInt || v <= 0) {
+        diags.error(s ? s->loc : parts.loc,
+                    "the sizes of 'split' must be positive integers");
+        return markBad();
+      }
+      sizes.push_back(int64_t(v));
+    }
+    int64_t total = 0;
+    for (int64_t s : sizes)
+      total += s;
+    if (total != n) {
+      diags.error(parts.loc, "the sizes of 'split' add up to " +
+                                 std::to_string(total) + ", but axis " +
+                                 std::to_string(axis) + " of " + typeStr(x) +
+                                 " has size " + std::to_string(n));
+      return markBad();
+    }
+  } else {
+    if (!evalConst(parts, v, isInt) || !isInt || v <= 0) {
+      diags.error(parts.loc, "the number of parts of 'split' must be a "
+                             "positive integer constant");
+      return markBad();
+    }
+    int64_t k = int64_t(v);
+    if (n % k != 0) {
+      diags.error(parts.loc, "axis " + std::to_string(axis) + " of " +
+                                 typeStr(x) + " (size " + std::to_string(n) +
+                                 ") does not split into " + std::to_string(k) +
+                                 " equal parts");
+      return markBad();
+    }
+    sizes.assign(k, n / k);
+  }
+  if (sizes.size() != names.size()) {
+    diags.error(names[0].second,
+                std::to_string(names.size()) + " names for the " +
+                    std::to_string(sizes.size()) + " parts of 'split'");
+    return markBad();
+  }
+  // The input once, then one slice per part.
+  std::string input;
+  if (x.kind == ExprKind::Ident) {
+    input = x.name;
+  } else {
+    input = uniqueName(f.inst->prefix + names[0].first + ".split");
+    DType dt = x.dtype;
+    std::vector<int64_t> shape = x.shape;
+    addLet(input, std::move(call.args[0]), call.loc, xf, false);
+    (void)dt;
+    (void)shape;
+  }
+  Binding *in = nullptr;
+  auto it = scope.find(input);
+  if (it != scope.end())
+    in = &it->second;
+  int64_t offset = 0;
+  for (size_t p = 0; p < sizes.size(); ++p) {
+    const auto &[name, loc] = names[p];
+    auto ref = std::make_unique<Expr>(ExprKind::Ident, call.loc);
+    ref->name = input;
+    ref->dtype = in ? in->dtype : x.dtype;
+    ref->shape = in ? in->shape : std::vector<int64_t>();
+    ref->resolved = true;
+    if (!in) {
+      // A user input or param (found by name in the model scope).
+      Binding *b = lookup(input);
+      if (b) {
+        ref->dtype = b->dtype;
+        ref->shape = b->shape;
+      }
+    }
+    std::vector<int64_t> start(rank, 0), step(rank, 1), size = ref->shape;
+    start[axis] = offset;
+    size[axis] = sizes[p];
+    offset += sizes[p];
+    auto piece = std::make_unique<Expr>(ExprKind::Call, call.loc);
+    makeSlice(*piece, std::move(ref), start, step, size, {}, modelDType);
+    std::string internal =
+        (&f == &modelFrame) ? name : uniqueName(f.inst->prefix + name);
+    Binding b;
+    b.kind = Binding::Let;
+    b.loc = loc;
+    b.defined = true;
+    b.dtype = piece->dtype;
+    b.shape = piece->shape;
+    b.batch = xf;
+    if (internal != name)
+      b.internal = internal;
+    addLet(internal, std::move(piece), loc, xf, false);
+    f.names[name] = b;
+  }
+  return true;
+}
+
 SrcLoc locOr(const std::map<std::string, SrcLoc> &locs, const std::string &k,
              SrcLoc fallback) {
   auto it = locs.find(k);
@@ -1706,55 +3097,81 @@ void checkClip(ScheduleSpec &c, DiagnosticEngine &diags) {
                                     formatNumber(it->second));
 }
 
-/// `param NAME(lr = X, weight_decay = Y)` overrides and `freeze NAME`.
+/// `param NAME(lr = X, weight_decay = Y)` overrides and `freeze NAME`. NAME
+/// is a parameter or a layer instance (`fc1`, `mlp_0.dense_1`): then every
+/// parameter of the instance.
 void checkParamOptions(TrainConfig &t, const Program &prog,
                        DiagnosticEngine &diags) {
   const Model *model = prog.findModel(t.model);
   if (!model)
     return;
   std::map<std::string, SrcLoc> mentioned;
+  // The parameters NAME denotes (empty after an error).
   auto known = [&](const std::string &name, SrcLoc loc) {
+    std::vector<std::string> params;
     for (const Param &p : model->params)
-      if (p.name == name) {
-        auto prev = mentioned.find(name);
-        if (prev != mentioned.end()) {
-          diags.error(loc, "parameter '" + name +
-                               "' already has options in this train section");
-          diags.note(prev->second,
-                     "previous options of '" + name + "' are here");
-          return false;
-        }
-        mentioned[name] = loc;
-        return true;
+      if (p.name == name || (p.name.size() > name.size() &&
+                             p.name.compare(0, name.size(), name) == 0 &&
+                             p.name[name.size()] == '.'))
+        params.push_back(p.name);
+    if (params.empty()) {
+      diags.error(loc, "model '" + model->name + "' has no parameter '" +
+                           abbreviate(name) + "'");
+      return params;
+    }
+    for (const std::string &p : params) {
+      auto prev = mentioned.find(p);
+      if (prev != mentioned.end()) {
+        diags.error(loc, "parameter '" + p +
+                             "' already has options in this train section");
+        diags.note(prev->second, "previous options of '" + p + "' are here");
+        return std::vector<std::string>();
       }
-    diags.error(loc, "model '" + model->name + "' has no parameter '" +
-                         abbreviate(name) + "'");
-    return false;
+    }
+    for (const std::string &p : params)
+      mentioned[p] = loc;
+    return params;
   };
+  std::vector<ScheduleSpec> expanded;
   for (ScheduleSpec &o : t.paramOptions) {
-    if (!known(o.name, o.loc))
+    std::vector<std::string> params = known(o.name, o.loc);
+    if (params.empty())
       continue;
     if (!o.listArgs.empty()) {
       diags.error(o.argLocs[o.listArgs.begin()->first],
                   "parameter options take numbers");
       continue;
     }
+    bool ok = true;
     for (const auto &kv : o.args) {
       if (kv.first != "lr" && kv.first != "weight_decay") {
         diags.error(o.argLocs[kv.first], "unknown parameter option '" +
                                              abbreviate(kv.first) +
                                              "'; known: lr, weight_decay");
+        ok = false;
       } else if (!(kv.second >= 0) || !std::isfinite(kv.second) ||
                  (kv.first == "lr" && kv.second == 0)) {
         diags.error(o.argLocs[kv.first],
                     "'" + kv.first + "' must be " +
                         (kv.first == "lr" ? "positive" : ">= 0") + ", got " +
                         formatNumber(kv.second));
+        ok = false;
       }
     }
+    if (!ok)
+      continue;
+    for (const std::string &p : params) {
+      ScheduleSpec one = o;
+      one.name = p;
+      expanded.push_back(std::move(one));
+    }
   }
+  std::vector<std::pair<std::string, SrcLoc>> frozen;
   for (auto &[name, loc] : t.frozen)
-    known(name, loc);
+    for (const std::string &p : known(name, loc))
+      frozen.push_back({p, loc});
+  t.paramOptions = std::move(expanded);
+  t.frozen = std::move(frozen);
 }
 
 void checkTrain(TrainConfig &t, const Program &prog, DiagnosticEngine &diags,
@@ -1941,6 +3358,37 @@ bool analyze(ast::Program &prog, DiagnosticEngine &diags,
     return kDefaultBatch;
   };
 
+  // Layer definitions: unique names (a program layer may hide a library
+  // one), not a builtin's, unique argument names.
+  std::map<std::pair<bool, std::string>, SrcLoc> layerNames;
+  for (const Layer &l : prog.layers) {
+    if (isBuiltin(l.name) || l.name == "identity" || l.name == "dim" ||
+        l.name == "transpose" || l.name == "permute" || l.name == "concat" ||
+        l.name == "split") {
+      // A builtin added later wins over a library layer of its name.
+      if (!l.library)
+        diags.error(l.loc, "layer '" + l.name +
+                               "' has the name of a builtin function");
+      continue;
+    }
+    auto [it, fresh] =
+        layerNames.emplace(std::make_pair(l.library, l.name), l.loc);
+    if (!fresh) {
+      diags.error(l.loc, "redefinition of layer '" + l.name + "'");
+      diags.note(it->second,
+                 "previous definition of layer '" + l.name + "' is here");
+    }
+    std::map<std::string, SrcLoc> argNames;
+    for (const LayerArg &a : l.args) {
+      auto [prev, ok] = argNames.emplace(a.name, a.loc);
+      if (!ok) {
+        diags.error(a.loc, "duplicate argument '" + a.name + "' of layer '" +
+                               l.name + "'");
+        diags.note(prev->second, "previous argument '" + a.name + "' is here");
+      }
+    }
+  }
+
   std::map<std::string, SrcLoc> modelNames;
   for (Model &m : prog.models) {
     auto prev = modelNames.find(m.name);
@@ -1951,7 +3399,7 @@ bool analyze(ast::Program &prog, DiagnosticEngine &diags,
     } else {
       modelNames[m.name] = m.loc;
     }
-    ModelSema(m, diags, batchFor(m.name)).run();
+    ModelSema(prog, m, diags, batchFor(m.name)).run();
   }
 
   std::map<std::string, SrcLoc> trained;

@@ -30,7 +30,7 @@ public:
 
 private:
   Location loc(ast::SrcLoc l) {
-    return FileLineColLoc::get(ctx, prog.filename, l.line, l.col);
+    return FileLineColLoc::get(ctx, prog.fileOf(l), l.line, l.col);
   }
   Type elemType(ast::DType t) {
     switch (t) {
@@ -70,6 +70,10 @@ private:
                            ArrayRef<Value> args);
   SmallVector<int64_t> reductionAxes(const ast::Expr &e);
   Value lowerReduction(const ast::Expr &e, RankedTensorType t, Value arg);
+  /// Tensor manipulation: indexing/slices ("[]"), transpose, concat; null
+  /// for other names.
+  Value lowerShapeCall(const ast::Expr &e, RankedTensorType t,
+                       ArrayRef<Value> args);
   /// A numeric keyword argument of a call (Sema fills in the defaults).
   std::optional<double> kwNumber(const ast::Expr &e, StringRef name);
   /// The row mask broadcast to the shape of `x` along its batch axis.
@@ -402,6 +406,8 @@ Value Importer::lowerCall(const ast::Expr &e) {
   };
   if (Value v = lowerUnaryCall(e, args[0]))
     return v;
+  if (Value v = lowerShapeCall(e, t, args))
+    return v;
   if (f == "leaky_relu")
     return mdl::LeakyReluOp::create(b, l, args[0],
                                     f64(kw("negative_slope").value_or(0.01)));
@@ -641,6 +647,39 @@ Value Importer::lowerReduction(const ast::Expr &e, RankedTensorType t,
     return mdl::MeanOp::create(b, l, t, arg, attr);
   }
   return nullptr;
+}
+
+Value Importer::lowerShapeCall(const ast::Expr &e, RankedTensorType t,
+                               ArrayRef<Value> args) {
+  Location l = loc(e.loc);
+  auto list = [&](StringRef name) {
+    SmallVector<int64_t> v;
+    for (const ast::KwArg &k : e.kwargs)
+      if (k.name == name && k.value)
+        for (const ast::ExprPtr &a : k.value->args)
+          v.push_back(int64_t(a->number));
+    return v;
+  };
+  if (e.name == "transpose")
+    return mdl::TransposeOp::create(b, l, t, args[0],
+                                    b.getDenseI64ArrayAttr(list("perm")));
+  if (e.name == "concat")
+    return mdl::ConcatOp::create(b, l, t, args,
+                                 int64_t(kwNumber(e, "axis").value_or(0)));
+  if (e.name != "[]")
+    return nullptr;
+  // A strided slice of the full rank, then the indexed axes dropped.
+  auto xt = cast<RankedTensorType>(args[0].getType());
+  auto sliced = RankedTensorType::get(list("size"), xt.getElementType());
+  Value v = args[0];
+  if (sliced != xt ||
+      llvm::any_of(list("start"), [](int64_t s) { return s != 0; }))
+    v = mdl::SliceOp::create(b, l, sliced, v,
+                             b.getDenseI64ArrayAttr(list("start")),
+                             b.getDenseI64ArrayAttr(list("step")));
+  if (v.getType() != t)
+    v = mdl::ReshapeOp::create(b, l, t, v);
+  return v;
 }
 
 OwningOpRef<ModuleOp> Importer::run() {

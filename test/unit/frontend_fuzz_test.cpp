@@ -90,7 +90,9 @@ TEST(FrontendFuzz, RandomTokenSequences) {
       "mean", "mse", "softmax_cross_entropy", "axis", "axes", "zeros",
       "ones", "uniform", "normal", "he_normal", "glorot_uniform", "0", "1",
       "2", "4", "-1", "0.5", "1e-3", "1e400", "(", ")", "[", "]", "{", "}",
-      ",", ":", ";", "=", "@", "+", "-", "*", "/", "\n", "#c\n", "$"};
+      ",", ":", ";", "=", "@", "+", "-", "*", "/", "\n", "#c\n", "$",
+      "layer", "repeat", "for", "in", "range", "return", "as", "int", "fn",
+      ".", "split", "concat", "transpose", "dense", "::", "freeze"};
   std::mt19937 rng(4242);
   std::uniform_int_distribution<size_t> pick(0, vocab.size() - 1);
   for (int i = 0; i < 500; ++i) {
@@ -100,6 +102,43 @@ TEST(FrontendFuzz, RandomTokenSequences) {
     for (int k = 0; k < n; ++k)
       s += vocab[pick(rng)] + " ";
     checkRobust(s);
+  }
+}
+
+TEST(FrontendFuzz, LayerAndRepeatSoup) {
+  // Layer definitions, calls, repeats and indexing: random bodies inside a
+  // valid layer and model frame.
+  const std::vector<std::string> vocab = {
+      "x",          "h",          "n",          "w",      "1",
+      "2",          "-1",         "dense(",     "f(",     "relu(",
+      "dim(x, -1)", "transpose(", "concat([",   "split(", "[",
+      "]",          ":",          "::",         "(",      ")",
+      "+",          "*",          "@",          ",",      "as",
+      "a",          "=",          "repeat 2 {", "}",      "for i in range(",
+      "let",        "return",     "param",      "\n",     "identity",
+      "n ="};
+  std::mt19937 rng(777);
+  std::uniform_int_distribution<size_t> pick(0, vocab.size() - 1);
+  for (int i = 0; i < 400; ++i) {
+    std::uniform_int_distribution<int> len(1, 14);
+    std::string e;
+    int n = len(rng);
+    for (int k = 0; k < n; ++k)
+      e += vocab[pick(rng)] + " ";
+    std::string src = "layer f(x, n: int = 2) {\n"
+                      "  param w: [dim(x, -1), n] = zeros\n"
+                      "  let h = " +
+                      e +
+                      "\n"
+                      "  return x @ w\n}\n"
+                      "model m(x: f32[B, 4], y: f32[B, 2]) {\n"
+                      "  let h = f(x) + 0\n"
+                      "  let a = " +
+                      e +
+                      "\n"
+                      "  repeat 2 { h = f(h, 2) + h[:, ::1] }\n"
+                      "  loss mse(h, y)\n}\n";
+    checkRobust(src);
   }
 }
 

@@ -41,9 +41,12 @@ std::string sexpr(const ast::Expr &e) {
     return "(" + e.op + " " + sexpr(*e.args[0]) + " " + sexpr(*e.args[1]) + ")";
   case ExprKind::Call:
   case ExprKind::List: {
-    std::string s = "(" + (e.kind == ExprKind::Call ? e.name : "list");
+    std::string s =
+        "(" + (e.kind == ExprKind::Call ? e.name
+               : e.op == ":"           ? std::string(":")
+                                       : std::string("list"));
     for (const auto &a : e.args)
-      s += " " + sexpr(*a);
+      s += " " + (a ? sexpr(*a) : std::string("_"));
     for (const auto &k : e.kwargs)
       s += " " + k.name + "=" + sexpr(*k.value);
     return s + ")";
@@ -211,7 +214,8 @@ TEST(FrontendParser, SyntaxErrors) {
     const char *expected;
   } cases[] = {
       {"", ""},
-      {"foo", "t.adj:1:1: error: expected 'model' or 'train', found 'foo'"},
+      {"foo",
+       "t.adj:1:1: error: expected 'model', 'layer' or 'train', found 'foo'"},
       {"model", "t.adj:1:6: error: expected model name after 'model', found "
                 "end of file"},
       {"model 3", "t.adj:1:7: error: expected model name after 'model', found "
@@ -234,11 +238,13 @@ TEST(FrontendParser, SyntaxErrors) {
                                   "model inputs, found 'loss'"},
       {"model m(x: f32[B]) {", "t.adj:1:21: error: expected '}' at end of "
                                "model 'm', found end of file"},
-      {"model m(x: f32[B]) {\n  h = x\n}",
-       "t.adj:2:3: error: expected 'param', 'let', 'output' or 'loss', found "
+      {"model m(x: f32[B]) {\n  h x\n}",
+       "t.adj:2:3: error: expected 'param', 'let', 'output', 'loss', 'repeat', "
+       "'for' or an assignment, found "
        "'h'"},
       {"model m(x: f32[B]) {\n  3\n}",
-       "t.adj:2:3: error: expected 'param', 'let', 'output' or 'loss', found "
+       "t.adj:2:3: error: expected 'param', 'let', 'output', 'loss', 'repeat', "
+       "'for' or an assignment, found "
        "'3'"},
       {"model m(x: f32[B]) {\n  let = x\n}",
        "t.adj:2:7: error: expected a name after 'let', found '='"},
@@ -462,3 +468,49 @@ TEST(FrontendParser, ReadSourceFile) {
 }
 
 } // namespace
+
+TEST(FrontendParser, LayersAndRepeats) {
+  RunResult r = run("layer d(x, n: int, act = relu, eps = 1e-5, k = 2) {\n"
+                    "  param w: [dim(x, -1), n,] = uniform(-eps, eps)\n"
+                    "  repeat k { x = act(x) }\n"
+                    "  return x @ w\n"
+                    "}\n"
+                    "model m(x: f32[B, 4]) {\n"
+                    "  let a, b = split(x[:, 1:3], 2, axis = 1)\n"
+                    "  for i in range(1, 3) { a = d(a, 2) as l }\n"
+                    "  loss mse(a, b)\n"
+                    "}\n"
+                    "train m { optimizer sgd(lr = 1) freeze l_1.w, l_2 }\n",
+                    std::nullopt, /*sema=*/false);
+  ASSERT_TRUE(r.parsed) << r.diags;
+  ASSERT_EQ(r.prog->layers.size(), 1u);
+  const ast::Layer &l = r.prog->layers[0];
+  ASSERT_EQ(l.args.size(), 5u);
+  EXPECT_EQ(l.args[0].kind, ast::LayerArg::Tensor);
+  EXPECT_EQ(l.args[1].kind, ast::LayerArg::Int);
+  EXPECT_EQ(l.args[2].kind, ast::LayerArg::Fn);
+  EXPECT_EQ(l.args[3].kind, ast::LayerArg::Float);
+  EXPECT_EQ(l.args[4].kind, ast::LayerArg::Int);
+  ASSERT_EQ(l.body.size(), 3u);
+  EXPECT_EQ(l.body[0].kind, ast::Stmt::Param);
+  EXPECT_TRUE(l.body[0].param.type.dtypeOmitted);
+  EXPECT_EQ(l.body[0].param.type.dims.size(), 2u);
+  EXPECT_EQ(l.body[0].param.init.argExprs.size(), 2u);
+  EXPECT_EQ(l.body[1].kind, ast::Stmt::Repeat);
+  EXPECT_EQ(l.body[1].body.size(), 1u);
+  EXPECT_EQ(l.body[1].body[0].kind, ast::Stmt::Assign);
+  EXPECT_EQ(l.body[2].kind, ast::Stmt::Return);
+  const ast::Model &m = r.prog->models[0];
+  ASSERT_EQ(m.lets.size(), 1u);
+  EXPECT_EQ(m.lets[0].moreNames.size(), 1u);
+  EXPECT_EQ(sexpr(*m.lets[0].value),
+            "(split ([] x (: _ _ _) (: 1 3 _)) 2 axis=1)");
+  ASSERT_EQ(m.blocks.size(), 1u);
+  EXPECT_EQ(m.blocks[0].var, "i");
+  ASSERT_TRUE(m.blocks[0].start);
+  EXPECT_EQ(m.blocks[0].body[0].value->instance, "l");
+  const ast::TrainConfig &t = r.prog->trains[0];
+  ASSERT_EQ(t.frozen.size(), 2u);
+  EXPECT_EQ(t.frozen[0].first, "l_1.w");
+  EXPECT_EQ(t.frozen[1].first, "l_2");
+}

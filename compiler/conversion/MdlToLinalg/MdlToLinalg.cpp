@@ -11,6 +11,7 @@
 #include "compiler/conversion/LinalgBuilders.h"
 #include "compiler/conversion/MdlToLinalg/NormToLinalg.h"
 #include "compiler/conversion/MdlToLinalg/MdlVisionToLinalg.h"
+#include "compiler/conversion/MdlToLinalg/ShapeOps.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -1118,7 +1119,9 @@ Value lower(OpBuilder &b, Operation *op) {
       .Default([&](Operation *) {
         if (Value v = lowerNormOp(b, op))
           return v;
-        return lowerVisionOp(b, op);
+        if (Value v = lowerVisionOp(b, op))
+          return v;
+        return lowerShapeOp(b, op);
       });
 }
 

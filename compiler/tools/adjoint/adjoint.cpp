@@ -85,6 +85,9 @@ options:
   --profile          time every kernel (top-level loop nest) of the entry
                      points; trainers print the table at the end, embedders
                      call adj_prof_report (adjoint/profile.h)
+  --stdlib=FILE      the standard library of layers (default: next to the
+                     compiler, ../lib/adjoint/std.adj, else the source tree)
+  --no-stdlib        do not load the standard library of layers
   --report           print the memory of the train step to stderr: parameters,
                      optimizer state, saved activations, scratch, gradient
                      buffers, and the clipping strategy
@@ -137,6 +140,9 @@ struct Options {
   std::string keep;
   std::optional<int64_t> batch;
   bool noFuse = false;
+  bool noStdlib = false;
+  std::string stdlib;
+  std::string argv0;
   bool f64 = false;
   bool report = false;
   bool profile = false;
@@ -212,6 +218,9 @@ int parseArgs(int argc, char **argv, Options &o) {
         return fail("--threads expects an integer in [1, 256], got '" + v +
                     "'");
       o.threads = n;
+    } else if (value("--stdlib", o.stdlib)) {
+    } else if (a == "--no-stdlib") {
+      o.noStdlib = true;
     } else if (a == "--no-fuse") {
       o.noFuse = true;
     } else if (a == "--f64") {
@@ -293,6 +302,21 @@ public:
 
 private:
   int printOrWrite(const std::function<void(llvm::raw_ostream &)> &print);
+  /// The standard library: --stdlib, else ../lib/adjoint/std.adj next to
+  /// the executable (an installed compiler), else the source tree's.
+  std::string stdlibPath() const {
+    if (!o.stdlib.empty())
+      return o.stdlib;
+    std::string exe = llvm::sys::fs::getMainExecutable(
+        o.argv0.c_str(), reinterpret_cast<void *>(&fail));
+    if (!exe.empty()) {
+      llvm::SmallString<256> p(llvm::sys::path::parent_path(exe));
+      llvm::sys::path::append(p, "..", "lib", "adjoint", "std.adj");
+      if (llvm::sys::fs::exists(p))
+        return std::string(p);
+    }
+    return ADJOINT_STDLIB_PATH;
+  }
 
   Options &o;
   adjoint::NativeTarget &target;
@@ -321,9 +345,20 @@ int Driver::compile(const std::string &objPath, Compiled &out) {
   if (!fe::readSourceFile(o.input, src, err))
     return fail(err);
   std::ostringstream diagText;
+  fe::SourceFile lib; // outlives diags, which prints from it
   fe::DiagnosticEngine diags(src, std::cerr);
   std::optional<adjoint::ast::Program> prog = fe::parse(src, diags);
-  if (!prog || !fe::analyze(*prog, diags, o.batch))
+  if (!prog)
+    return 1;
+  if (!o.noStdlib) {
+    std::string path = stdlibPath();
+    if (!fe::readSourceFile(path, lib, err))
+      return fail(err + " (the standard library; --stdlib=FILE or "
+                        "--no-stdlib)");
+    if (!fe::parseLibrary(lib, diags, *prog))
+      return 1;
+  }
+  if (!fe::analyze(*prog, diags, o.batch))
     return 1;
   if (o.emit == "ast") {
     std::ostringstream ss;
@@ -493,6 +528,7 @@ int linkProgram(const char *mainSource, const std::string &dir,
 
 int main(int argc, char **argv) {
   Options o;
+  o.argv0 = argc > 0 ? argv[0] : "adjoint";
   if (int rc = parseArgs(argc, argv, o); rc >= 0)
     return rc;
   adjoint::registerAdjointPasses();

@@ -4,8 +4,8 @@
   torch_compare.py MODEL check DIR LR compare the driver's results with torch
 
 MODEL is tmlp (torch_mlp.adj), treg (torch_mse.adj), tlay
-(torch_layers.adj) or tcnn (torch_cnn.adj; NHWC/HWCF tensors permuted to
-torch's NCHW/OIHW). The reference is
+(torch_layers.adj), tcnn (torch_cnn.adj; NHWC/HWCF tensors permuted to
+torch's NCHW/OIHW) or tshp (torch_shape.adj). The reference is
 computed in float64 from the same float32 params and inputs; the compiled
 model runs in float32. Every tensor must match within a relative error of
 1e-4, measured per tensor as max|ours - torch| / max|torch|. Prints one line
@@ -34,6 +34,9 @@ MODELS = {
                   ("k2", (3, 3, 3, 4)), ("k3", (2, 2, 4, 4)), ("w", (16, 5)),
                   ("v", (4, 5)), ("q", (32, 5)), ("b", (5,))],
              (8, 8, 2), ("labels", 5), 0.9),
+    "tshp": (10, [("w", (7, 8)), ("q", (2, 3, 4)), ("linear_0.w", (6, 3)),
+                  ("linear_0.b", (3,))],
+             (7,), ("values", (3,)), 0.0),
 }
 
 
@@ -71,6 +74,14 @@ def forward(name, p, x):
         s = (torch.softmax(a, -1) + torch.log_softmax(a, -1) * 0.1
              + torch.clamp(a, min=-1, max=1) + F.gelu(h, approximate="tanh"))
         return s @ v + c
+    if name == "tshp":
+        w, q, lw, lb = p
+        h = torch.tanh(x @ w)
+        a, b = torch.split(h, [5, 3], dim=1)
+        c = torch.cat([b * 2, a[:, ::2]], dim=1)
+        k = q.permute(2, 0, 1)[:, 1, :]
+        d = c[:, 1:5] @ k
+        return d + (c @ lw + lb) + h[:, -1:]
     w, b, v = p
     return torch.sigmoid(x @ w + b) @ v
 

@@ -15,8 +15,8 @@
  *   DIR/steps.bin     the loss of each of NUM_BATCHES <model>_train_step
  *                     calls (batch k at step k), then the final params, then
  *                     the final optimizer state (if any)
- * Compile with -DMODEL_TMLP, -DMODEL_TREG or -DMODEL_TLAY and -I<dir of the
- * header>.
+ * Compile with -DMODEL_TMLP, -DMODEL_TREG, -DMODEL_TLAY or -DMODEL_TSHP and
+ * -I<dir of the header>.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -83,8 +83,20 @@ typedef int32_t target_t;
   tcnn_train_step(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], s[0], \
                   s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], x, t, m, lr, \
                   loss)
+#elif defined(MODEL_TSHP)
+#include "tshp.h"
+#define INFO tshp_info
+typedef float target_t;
+#define NP 4
+#define NS 0
+#define GRAD(p, x, t, m, loss, g)                                              \
+  tshp_grad(p[0], p[1], p[2], p[3], x, t, m, loss, g[0], g[1], g[2], g[3])
+#define LOSS(p, x, t, m, loss) tshp_loss(p[0], p[1], p[2], p[3], x, t, m, loss)
+#define PREDICT(p, x, out) tshp_predict(p[0], p[1], p[2], p[3], x, out)
+#define STEP(p, s, x, t, m, lr, loss)                                          \
+  ((void)(s), tshp_train_step(p[0], p[1], p[2], p[3], x, t, m, lr, loss))
 #else
-#error "define MODEL_TMLP, MODEL_TREG, MODEL_TLAY or MODEL_TCNN"
+#error "define MODEL_TMLP, MODEL_TREG, MODEL_TLAY, MODEL_TCNN or MODEL_TSHP"
 #endif
 
 static void die(const char *what, const char *path) {
