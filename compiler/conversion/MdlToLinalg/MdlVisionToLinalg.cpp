@@ -11,11 +11,15 @@
 //    generic, run once per step);
 //  * conv2d_grad_filter: one contraction generic, the padded input indexed
 //    (b, oh sh + kh dh, ow sw + kw dw, c), mul/add with fastmath<contract>;
-//  * pooling: a window reduction generic; the adjoints add the result
-//    adjoint into strided slices of the (padded) input adjoint, one slice
-//    per window offset. Max pooling recomputes the index of the first
-//    maximum of every window (strict >, as torch) and routes the adjoint
-//    there.
+//  * pooling: a window reduction generic; the adjoints gather, per input
+//    element, the result adjoint of the windows reading it. Max pooling
+//    recomputes the index of the first maximum of every window (strict >,
+//    as torch) and routes the adjoint there. When the windows tile the
+//    input (stride = size, no padding: the usual max_pool2d(x, 2)), the
+//    forward is one elementwise generic over the KH x KW strided slices of
+//    the input, and when they also cover it, the adjoint is one generic
+//    over the 6-D view [B, OH, KH, OW, KW, C] of the input adjoint: no
+//    window loops, no gathers, contiguous channels innermost.
 //
 //===----------------------------------------------------------------------===//
 
@@ -328,6 +332,93 @@ Value windowShape(OpBuilder &b, Location loc, ArrayRef<int64_t> size,
   return tensor::EmptyOp::create(b, loc, size, elem);
 }
 
+/// Whether the windows tile the input: no padding, stride = window size.
+/// The input is then read through KH x KW strided slices, one per window
+/// offset, and the adjoint written through one 6-D view: no window loops,
+/// no gathers.
+bool tilingWindows(ArrayRef<int64_t> size, ArrayRef<int64_t> stride,
+                   ArrayRef<int64_t> pad) {
+  return !pad[0] && !pad[1] && stride[0] == size[0] && stride[1] == size[1];
+}
+
+/// The window offsets (kh, kw) of tiling windows, in order, as strided
+/// slices x[:, kh::KH, kw::KW, :] of the result shape [B, OH, OW, C].
+SmallVector<Value> windowTaps(OpBuilder &b, Location loc, Value x,
+                              RankedTensorType res, ArrayRef<int64_t> size) {
+  auto st = withShape(tt(x), res.getShape());
+  SmallVector<Value> taps;
+  for (int64_t i = 0; i < size[0]; ++i)
+    for (int64_t j = 0; j < size[1]; ++j)
+      taps.push_back(tensor::ExtractSliceOp::create(
+          b, loc, st, x, ofrs(b, {0, i, j, 0}), ofrs(b, res.getShape()),
+          ofrs(b, {1, size[0], size[1], 1})));
+  return taps;
+}
+
+/// Pooling with tiling windows: one elementwise generic over the strided
+/// slices, folding them in window order from the same initial value as the
+/// window reduction (bitwise the same result).
+Value tiledPool(OpBuilder &b, Location loc, Value x, RankedTensorType res,
+                ArrayRef<int64_t> size, bool isMax) {
+  SmallVector<Value> taps = windowTaps(b, loc, x, res, size);
+  SmallVector<AffineMap> maps(taps.size(), b.getMultiDimIdentityMap(4));
+  const double inf = std::numeric_limits<double>::infinity();
+  Type elem = res.getElementType();
+  double scale = 1.0 / double(size[0] * size[1]);
+  return elementwise(
+      b, loc, res, taps, maps,
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value acc = floatConst(nb, l, elem, isMax ? -inf : 0.0);
+        for (Value v : a.drop_back())
+          acc = isMax ? Value(arith::MaximumFOp::create(nb, l, acc, v))
+                      : Value(arith::AddFOp::create(nb, l, acc, v));
+        if (isMax)
+          return acc;
+        return arith::MulFOp::create(nb, l, acc,
+                                     floatConst(nb, l, elem, scale));
+      });
+}
+
+/// Whether tiling windows also cover the whole input (H and W multiples of
+/// the window): the adjoint is then one generic over a 6-D view of it. (With
+/// uncovered rows, inserting the covered part into a zero tensor made
+/// bufferization copy; those keep the general lowering.)
+bool coveringWindows(RankedTensorType xt, ArrayRef<int64_t> size,
+                     ArrayRef<int64_t> stride, ArrayRef<int64_t> pad) {
+  return tilingWindows(size, stride, pad) && xt.getDimSize(1) % size[0] == 0 &&
+         xt.getDimSize(2) % size[1] == 0;
+}
+
+/// The adjoint of pooling with covering windows: one generic over the 6-D
+/// view [B, OH, KH, OW, KW, C] of the input adjoint, `contribution(i, j,
+/// inputs)` at window offset (i, j); the inputs are read at (b, oh, ow, c).
+Value tiledPoolAdjoint(
+    OpBuilder &b, Location loc, RankedTensorType xt, RankedTensorType yt,
+    ArrayRef<int64_t> size, ValueRange inputs,
+    llvm::function_ref<Value(OpBuilder &, Location, Value, Value, ValueRange)>
+        contribution) {
+  MLIRContext *ctx = b.getContext();
+  auto six = withShape(xt, {yt.getDimSize(0), yt.getDimSize(1), size[0],
+                            yt.getDimSize(2), size[1], yt.getDimSize(3)});
+  SmallVector<ReassociationIndices> re{{0}, {1, 2}, {3, 4}, {5}};
+  Value dst =
+      tensor::EmptyOp::create(b, loc, six.getShape(), xt.getElementType());
+  AffineExpr d[6];
+  for (unsigned i = 0; i < 6; ++i)
+    d[i] = getAffineDimExpr(i, ctx);
+  SmallVector<AffineMap> maps(
+      inputs.size(), AffineMap::get(6, 0, {d[0], d[1], d[3], d[5]}, ctx));
+  maps.push_back(b.getMultiDimIdentityMap(6));
+  SmallVector<Iter> iters(6, Iter::parallel);
+  Value r = generic(b, loc, inputs, dst, maps, iters,
+                    [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                      Value i = linalg::IndexOp::create(nb, l, 2);
+                      Value j = linalg::IndexOp::create(nb, l, 4);
+                      return contribution(nb, l, i, j, a.drop_back());
+                    });
+  return tensor::CollapseShapeOp::create(b, loc, xt, r, re);
+}
+
 Value lowerPool(OpBuilder &b, Operation *op, Value x, RankedTensorType res,
                 ArrayRef<int64_t> size, ArrayRef<int64_t> stride,
                 ArrayRef<int64_t> pad, bool isMax) {
@@ -335,6 +426,8 @@ Value lowerPool(OpBuilder &b, Operation *op, Value x, RankedTensorType res,
   MLIRContext *ctx = b.getContext();
   Type elem = res.getElementType();
   const double inf = std::numeric_limits<double>::infinity();
+  if (tilingWindows(size, stride, pad))
+    return tiledPool(b, loc, x, res, size, isMax);
   Value xp = padSpatial(b, loc, x, pad[0], pad[1], isMax ? -inf : 0.0);
   SmallVector<AffineMap> maps = windowMaps(ctx, stride);
   AffineExpr d4 = getAffineDimExpr(4, ctx), d5 = getAffineDimExpr(5, ctx);
@@ -449,6 +542,32 @@ Value lowerMaxPoolGrad(OpBuilder &b, mdl::MaxPool2dGradOp op) {
   ArrayRef<int64_t> size = op.getSize(), stride = op.getStride(),
                     pad = op.getPadding();
   RankedTensorType yt = tt(op.getGrad());
+  if (coveringWindows(op.getType(), size, stride, pad)) {
+    // The index of the first maximum of the window (strict >, from -inf, as
+    // the window reduction), recomputed per element of the 6-D view.
+    SmallVector<Value> in{op.getGrad()};
+    llvm::append_range(in, windowTaps(b, loc, op.getInput(), yt, size));
+    return tiledPoolAdjoint(
+        b, loc, op.getType(), yt, size, in,
+        [&](OpBuilder &nb, Location l, Value i, Value j, ValueRange a) {
+          Type elem = a[0].getType();
+          Value m = floatConst(nb, l, elem, -inf), first = idx(nb, l, 0);
+          for (auto [k, v] : llvm::enumerate(a.drop_front())) {
+            Value gt =
+                arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, v, m);
+            m = arith::SelectOp::create(nb, l, gt, v, m);
+            first = arith::SelectOp::create(nb, l, gt, idx(nb, l, k), first);
+          }
+          Value k = arith::AddIOp::create(
+              nb, l, arith::MulIOp::create(nb, l, i, idx(nb, l, size[1])), j);
+          Value hit =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, first, k);
+          Value zero = floatConst(nb, l, elem, 0.0);
+          // 0 + contribution, as the window sum of the general path.
+          return arith::AddFOp::create(
+              nb, l, zero, arith::SelectOp::create(nb, l, hit, a[0], zero));
+        });
+  }
   Value xp = padSpatial(b, loc, op.getInput(), pad[0], pad[1], -inf);
   Value first = firstMaxIndex(b, loc, xp, yt, size, stride);
   Value dy = op.getGrad();
@@ -472,6 +591,15 @@ Value lowerAvgPoolGrad(OpBuilder &b, mdl::AvgPool2dGradOp op) {
   RankedTensorType yt = tt(op.getGrad());
   Value dy = op.getGrad();
   double scale = 1.0 / double(size[0] * size[1]);
+  if (coveringWindows(op.getType(), size, stride, pad))
+    return tiledPoolAdjoint(
+        b, loc, op.getType(), yt, size, ValueRange{dy},
+        [&](OpBuilder &nb, Location l, Value, Value, ValueRange a) -> Value {
+          Type elem = a[0].getType();
+          Value g = arith::MulFOp::create(nb, l, a[0],
+                                          floatConst(nb, l, elem, scale));
+          return arith::AddFOp::create(nb, l, floatConst(nb, l, elem, 0.0), g);
+        });
   return poolAdjoint(
       b, loc, op.getType(), yt, size, stride, pad,
       [&](OpBuilder &nb, Location l, Value, ValueRange at) -> Value {
