@@ -8,7 +8,10 @@
 //  * conv2d_grad_input: the result adjoint placed into a zero buffer at its
 //    stride (the transposed convolution's dilation and border), convolved
 //    with the flipped filter whose channel axes are swapped (a small
-//    generic, run once per step);
+//    generic, run once per step); at unit stride and dilation without
+//    groups, the padded copy is avoided: a centre block convolution plus
+//    border rows and (transposed) border columns with sliced filters,
+//    computed in place into slices of the result (splitGradInput);
 //  * conv2d_grad_filter: one contraction generic, the padded input indexed
 //    (b, oh sh + kh dh, ow sw + kw dw, c), mul/add with fastmath<contract>;
 //  * pooling: a window reduction generic; the adjoints gather, per input
@@ -28,6 +31,7 @@
 #include "compiler/conversion/LinalgBuilders.h"
 #include "dialects/mdl/IR/MdlVision.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -161,8 +165,9 @@ Value mergeLast(OpBuilder &b, Location loc, Value v) {
 /// `filter` [KH, KW, Ci, G Co] into `res` [B, OH, OW, G Co].
 Value convolve(OpBuilder &b, Location loc, Value in, Value filter,
                RankedTensorType res, int64_t sh, int64_t sw, int64_t dh,
-               int64_t dw, int64_t groups) {
-  Value init = filled(b, loc, res, 0.0);
+               int64_t dw, int64_t groups, Value init = nullptr) {
+  if (!init)
+    init = filled(b, loc, res, 0.0);
   if (groups == 1) {
     auto pair = [&](int64_t x, int64_t y) {
       return DenseIntElementsAttr::get(
@@ -230,6 +235,141 @@ Value flippedFilter(OpBuilder &b, Location loc, Value w, int64_t groups) {
   return mergeLast(b, loc, r);
 }
 
+/// A [B, H, W, C] slice of `v` at (0, h, w, 0).
+Value slice4(OpBuilder &b, Location loc, Value v, int64_t h, int64_t w,
+             int64_t nh, int64_t nw) {
+  RankedTensorType t = tt(v);
+  auto st = withShape(t, {t.getDimSize(0), nh, nw, t.getDimSize(3)});
+  return tensor::ExtractSliceOp::create(b, loc, st, v, ofrs(b, {0, h, w, 0}),
+                                        ofrs(b, st.getShape()),
+                                        ofrs(b, {1, 1, 1, 1}));
+}
+
+/// `v` with its dims 0 and 1 (filters) or 1 and 2 (images) swapped.
+Value transposed(OpBuilder &b, Location loc, Value v, bool filter) {
+  RankedTensorType t = tt(v);
+  SmallVector<int64_t> perm = filter ? SmallVector<int64_t>{1, 0, 2, 3}
+                                     : SmallVector<int64_t>{0, 2, 1, 3};
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(t.getDimSize(p));
+  Value init = tensor::EmptyOp::create(b, loc, shape, t.getElementType());
+  return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
+}
+
+/// `dst` with rows [r, r + nr) x columns [c, c + nc) set to the valid
+/// convolution of `in` with `filter`, computed in place into that slice; if
+/// `swap`, `in` and `filter` have H and W swapped and the result (W x H) is
+/// transposed into the slice.
+Value convolveInto(OpBuilder &b, Location loc, Value dst, Value in,
+                   Value filter, int64_t r, int64_t c, int64_t nr, int64_t nc,
+                   bool swap) {
+  Value part = slice4(b, loc, dst, r, c, nr, nc);
+  RankedTensorType pt = tt(part);
+  Value res;
+  if (!swap) {
+    Value zero = floatConst(b, loc, pt.getElementType(), 0.0);
+    Value init =
+        linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{part})
+            .getResult(0);
+    res = convolve(b, loc, in, filter, pt, 1, 1, 1, 1, 1, init);
+  } else {
+    auto ct = withShape(pt, {pt.getDimSize(0), nc, nr, pt.getDimSize(3)});
+    Value cr = convolve(b, loc, in, filter, ct, 1, 1, 1, 1, 1);
+    res = linalg::TransposeOp::create(b, loc, cr, part,
+                                      ArrayRef<int64_t>{0, 2, 1, 3})
+              .getResult()[0];
+  }
+  return tensor::InsertSliceOp::create(b, loc, res, dst, ofrs(b, {0, r, c, 0}),
+                                       ofrs(b, pt.getShape()),
+                                       ofrs(b, {1, 1, 1, 1}));
+}
+
+/// The input adjoint at unit stride and dilation without the padded copy
+/// of the result adjoint (the reference recipe in
+/// /work/shared/reference/conv2d): dx[i, j] = sum over the taps (kh, kw) of
+/// the flipped filter with dy[i + kh - offH, j + kw - offW] inside dy. The
+/// centre block, where every tap is inside, is one valid convolution of dy;
+/// each border row (full width) convolves the few dy rows it reads, padded
+/// by zeros in W only, with the filter rows it uses; each border column of
+/// the centre rows convolves the dy columns it reads with the filter
+/// columns it uses, H and W swapped so that the register tile runs along
+/// the long side. Only the multiplications by padding of the border rows'
+/// ends remain. offH, offW: the border k - 1 - pad of the padded copy.
+/// Null when the shapes do not allow it.
+Value splitGradInput(OpBuilder &b, Location loc, Value dy, Value wT,
+                     RankedTensorType xt, int64_t offH, int64_t offW) {
+  RankedTensorType dyt = tt(dy), wt = tt(wT);
+  int64_t oh = dyt.getDimSize(1), ow = dyt.getDimSize(2);
+  int64_t kh = wt.getDimSize(0), kw = wt.getDimSize(1);
+  int64_t h = xt.getDimSize(1), w = xt.getDimSize(2);
+  if (offH < 0 || offW < 0 || offH > kh - 1 || offW > kw - 1 || oh < kh ||
+      ow < kw)
+    return nullptr;
+  int64_t r0 = offH, r1 = offH + oh - kh + 1; // centre rows [r0, r1)
+  int64_t c0 = offW, c1 = offW + ow - kw + 1; // centre columns
+  // The pieces are computed in place into slices of one buffer: an
+  // alloc_tensor, as the uses of a tensor.empty are split apart before
+  // bufferization (each slice would then be copied into the result).
+  Value dst = bufferization::AllocTensorOp::create(b, loc, xt, ValueRange{});
+  dst = convolveInto(b, loc, dst, dy, wT, r0, c0, r1 - r0, c1 - c0, false);
+  // Border rows: dy rows [0, kh - 1) above, [oh - kh + 1, oh) below, padded
+  // by offW zeros on both sides.
+  auto padded = [&](int64_t row0, int64_t rows) {
+    Value s = slice4(b, loc, dy, row0, 0, rows, ow);
+    auto pt = withShape(
+        dyt, {dyt.getDimSize(0), rows, ow + 2 * offW, dyt.getDimSize(3)});
+    return placeStrided(b, loc, s, pt, 0, offW, 1, 1, 0.0);
+  };
+  auto filterRows = [&](int64_t k0, int64_t k1) {
+    return tensor::ExtractSliceOp::create(
+        b, loc,
+        withShape(wt, {k1 - k0, kw, wt.getDimSize(2), wt.getDimSize(3)}), wT,
+        ofrs(b, {k0, 0, 0, 0}),
+        ofrs(b, {k1 - k0, kw, wt.getDimSize(2), wt.getDimSize(3)}),
+        ofrs(b, {1, 1, 1, 1}));
+  };
+  if (r0 > 0) {
+    Value q = padded(0, kh - 1);
+    for (int64_t i = 0; i < r0; ++i) {
+      int64_t k0 = offH - i; // taps [k0, kh) read dy rows [0, kh - k0)
+      dst = convolveInto(b, loc, dst,
+                         slice4(b, loc, q, 0, 0, kh - k0, w + kw - 1),
+                         filterRows(k0, kh), i, 0, 1, w, false);
+    }
+  }
+  if (r1 < h) {
+    int64_t base = oh - kh + 1;
+    Value q = padded(base, kh - 1);
+    for (int64_t i = r1; i < h; ++i) {
+      int64_t k1 = oh + offH - i; // taps [0, k1) read dy rows [i - offH, oh)
+      dst = convolveInto(b, loc, dst,
+                         slice4(b, loc, q, i - offH - base, 0, k1, w + kw - 1),
+                         filterRows(0, k1), i, 0, 1, w, false);
+    }
+  }
+  // Border columns of the centre rows, H and W swapped.
+  auto filterCols = [&](int64_t k0, int64_t k1) {
+    Value f = tensor::ExtractSliceOp::create(
+        b, loc,
+        withShape(wt, {kh, k1 - k0, wt.getDimSize(2), wt.getDimSize(3)}), wT,
+        ofrs(b, {0, k0, 0, 0}),
+        ofrs(b, {kh, k1 - k0, wt.getDimSize(2), wt.getDimSize(3)}),
+        ofrs(b, {1, 1, 1, 1}));
+    return transposed(b, loc, f, /*filter=*/true);
+  };
+  for (int64_t j = 0; j < w; ++j) {
+    if (j >= c0 && j < c1)
+      continue;
+    int64_t k0 = j < c0 ? offW - j : 0;
+    int64_t k1 = j < c0 ? kw : ow + offW - j;
+    Value cols = slice4(b, loc, dy, 0, j + k0 - offW, oh, k1 - k0);
+    dst = convolveInto(b, loc, dst, transposed(b, loc, cols, false),
+                       filterCols(k0, k1), r0, j, r1 - r0, 1, true);
+  }
+  return dst;
+}
+
 /// The input adjoint is a valid convolution, at unit stride with the
 /// forward dilation, of `z` with the flipped filter, where `z` holds the
 /// result adjoint spread at the forward stride behind a border of
@@ -249,9 +389,12 @@ Value lowerConvGradInput(OpBuilder &b, mdl::Conv2dGradInputOp op) {
       withShape(dyt, {dyt.getDimSize(0), xt.getDimSize(1) + d[0] * (kh - 1),
                       xt.getDimSize(2) + d[1] * (kw - 1), dyt.getDimSize(3)});
   Value z = op.getGrad();
+  Value wT = flippedFilter(b, loc, op.getFilter(), groups);
+  if (groups == 1 && s[0] == 1 && s[1] == 1 && d[0] == 1 && d[1] == 1)
+    if (Value dx = splitGradInput(b, loc, z, wT, xt, offH, offW))
+      return dx;
   if (zt != dyt || offH || offW)
     z = placeStrided(b, loc, z, zt, offH, offW, s[0], s[1], 0.0);
-  Value wT = flippedFilter(b, loc, op.getFilter(), groups);
   return convolve(b, loc, z, wT, xt, 1, 1, d[0], d[1], groups);
 }
 
