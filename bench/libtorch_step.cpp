@@ -28,6 +28,7 @@ struct ModelSpec {
   int64_t batch;
   double lr;
   bool adam;
+  bool cnn; // the LeNet-style CNN (widths unused)
 };
 
 const ModelSpec kModels[] = {
@@ -36,6 +37,7 @@ const ModelSpec kModels[] = {
     {"mlp_784_512_512_10_adam", {784, 512, 512, 10}, 128, 0.001, true},
     {"mlp_784_128_10_adam", {784, 128, 10}, 32, 0.001, true},
     {"logreg_784_10_adam", {784, 10}, 32, 0.001, true},
+    {"cnn_adam", {}, 64, 0.001, true, true},
 };
 
 // The initialization mirrors torch_step.py (He normal for hidden layers,
@@ -63,6 +65,27 @@ torch::nn::Sequential build(const std::vector<int64_t> &widths) {
     }
   }
   return seq;
+}
+
+// bench/models/cnn_adam.adj on NCHW images [B, 1, 28, 28], as build_cnn in
+// torch_step.py: conv 3x3 32 -> relu -> max-pool 2 -> conv 3x3 64 -> relu ->
+// max-pool 2 -> flatten -> dense 128 -> relu -> dense 10.
+torch::nn::Sequential buildCnn() {
+  torch::NoGradGuard noGrad;
+  torch::nn::Conv2d conv1(torch::nn::Conv2dOptions(1, 32, 3));
+  torch::nn::Conv2d conv2(torch::nn::Conv2dOptions(32, 64, 3));
+  torch::nn::Linear fc1(1600, 128), fc2(128, 10);
+  for (torch::Tensor w : {conv1->weight, conv2->weight, fc1->weight})
+    torch::nn::init::kaiming_normal_(w, 0.0, torch::kFanIn, torch::kReLU);
+  torch::nn::init::xavier_uniform_(fc2->weight);
+  for (torch::Tensor b : {conv1->bias, conv2->bias, fc1->bias, fc2->bias})
+    torch::nn::init::zeros_(b);
+  auto pool = [] {
+    return torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2));
+  };
+  return torch::nn::Sequential(conv1, torch::nn::ReLU(), pool(), conv2,
+                               torch::nn::ReLU(), pool(), torch::nn::Flatten(),
+                               fc1, torch::nn::ReLU(), fc2);
 }
 
 bool parseInt(const char *arg, const char *flag, long &out) {
@@ -118,7 +141,7 @@ int main(int argc, char **argv) {
   at::set_num_interop_threads(1);
   torch::manual_seed(seed);
 
-  torch::nn::Sequential model = build(spec->widths);
+  torch::nn::Sequential model = spec->cnn ? buildCnn() : build(spec->widths);
   model->train();
   std::unique_ptr<torch::optim::Optimizer> opt;
   if (spec->adam)
@@ -127,9 +150,11 @@ int main(int argc, char **argv) {
   else
     opt = std::make_unique<torch::optim::SGD>(
         model->parameters(), torch::optim::SGDOptions(spec->lr));
-  torch::Tensor x = torch::randn({spec->batch, spec->widths.front()});
-  torch::Tensor y =
-      torch::randint(0, spec->widths.back(), {spec->batch}, torch::kInt64);
+  torch::Tensor x = spec->cnn
+                        ? torch::randn({spec->batch, 1, 28, 28})
+                        : torch::randn({spec->batch, spec->widths.front()});
+  int64_t classes = spec->cnn ? 10 : spec->widths.back();
+  torch::Tensor y = torch::randint(0, classes, {spec->batch}, torch::kInt64);
 
   auto step = [&] {
     opt->zero_grad();

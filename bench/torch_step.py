@@ -4,9 +4,12 @@ SGD learning rate, single-threaded, timed the same way.
 
 Run with Debian's interpreter (python3-torch):  /usr/bin/python3 torch_step.py MODEL
 
-Models: mlp_784_512_512_10 (batch 128) and logreg_784_10 (batch 32).
+Models: mlp_784_512_512_10 (batch 128) and logreg_784_10 (batch 32), their
+Adam variants, and cnn_adam (the LeNet-style CNN of examples/cnn, batch 64).
 nn.Linear stores its weight as [out, in] and computes x @ W^T (Adjoint stores
 w as [in, out] and computes x @ w); the matmul shapes and FLOPs are identical.
+The CNN uses nn.Conv2d on NCHW images (the layout PyTorch prefers; Adjoint
+uses NHWC with HWCF filters): the convolution shapes and FLOPs are the same.
 
 Each step is: opt.zero_grad(), forward, F.cross_entropy, backward, opt.step().
 One fixed random batch (features N(0, 1), labels uniform in [0, classes)).
@@ -34,7 +37,25 @@ MODELS = {
     "mlp_784_512_512_10_adam": ([784, 512, 512, 10], 128, 0.001),
     "mlp_784_128_10_adam": ([784, 128, 10], 32, 0.001),
     "logreg_784_10_adam": ([784, 10], 32, 0.001),
+    # the CNN: (None, batch, lr); built by build_cnn
+    "cnn_adam": (None, 64, 0.001),
 }
+
+
+def build_cnn():
+    """bench/models/cnn_adam.adj: conv 3x3 32 -> relu -> max-pool 2 ->
+    conv 3x3 64 -> relu -> max-pool 2 -> flatten -> dense 128 -> relu ->
+    dense 10, on [B, 1, 28, 28] images."""
+    conv1, conv2 = nn.Conv2d(1, 32, 3), nn.Conv2d(32, 64, 3)
+    fc1, fc2 = nn.Linear(1600, 128), nn.Linear(128, 10)
+    for m in (conv1, conv2, fc1):
+        nn.init.kaiming_normal_(m.weight, nonlinearity="relu")  # he_normal
+        nn.init.zeros_(m.bias)
+    nn.init.xavier_uniform_(fc2.weight)  # glorot_uniform
+    nn.init.zeros_(fc2.bias)
+    return nn.Sequential(conv1, nn.ReLU(), nn.MaxPool2d(2),
+                         conv2, nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), fc1, nn.ReLU(), fc2)
 
 
 def build(widths):
@@ -73,14 +94,20 @@ def main():
     torch.manual_seed(args.seed)
 
     widths, batch, lr = MODELS[args.model]
-    model = build(widths)
+    if widths is None:
+        model = build_cnn()
+        x = torch.randn(batch, 1, 28, 28, dtype=torch.float32)
+        classes = 10
+    else:
+        model = build(widths)
+        x = torch.randn(batch, widths[0], dtype=torch.float32)
+        classes = widths[-1]
     model.train()
     if args.model.endswith("_adam"):
         opt = torch.optim.Adam(model.parameters(), lr=lr)
     else:
         opt = torch.optim.SGD(model.parameters(), lr=lr)
-    x = torch.randn(batch, widths[0], dtype=torch.float32)
-    y = torch.randint(0, widths[-1], (batch,), dtype=torch.int64)
+    y = torch.randint(0, classes, (batch,), dtype=torch.int64)
 
     def step():
         opt.zero_grad()

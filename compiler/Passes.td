@@ -66,6 +66,7 @@ def ConvertMdlToLinalg : Pass<"convert-mdl-to-linalg", "mlir::ModuleOp"> {
   let summary = "lower mdl ops to linalg, tensor, arith and math";
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect",
+                           "mlir::bufferization::BufferizationDialect",
                            "mlir::scf::SCFDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::math::MathDialect"];

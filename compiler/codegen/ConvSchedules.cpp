@@ -5,10 +5,14 @@
 //
 //  * conv_2d_nhwc_hwcf (forward, and the input gradient, which the mdl
 //    lowering writes as a convolution with the flipped filter): one image
-//    per iteration of an scf.forall (threads split the batch), then the
-//    register tile [1, 1, OWt, Ft] of the output with its zero fill fused
-//    in (the accumulators start as zero vectors: no store and reload of the
-//    fill), unit steps over kh, kw and c, decomposed to a 1-D convolution
+//    per iteration of an scf.forall (threads split the batch) with only the
+//    zero fill fused into it (structured.fuse would also pull in the
+//    producers of the input, bias add, relu, pooling, and recompute them
+//    for every register tile), then the register tile [1, 1, OWt, Ft] of
+//    the output with its zero fill fused in by structured.fuse (the
+//    accumulators start as zero vectors: no store and reload of the fill;
+//    the input is a slice of a slice there, which it does not trace
+//    through), unit steps over kh, kw and c, decomposed to a 1-D convolution
 //    and vectorized: per step, OWt x Ft / lanes FMAs of a broadcast input
 //    element with filter vectors;
 //  * the filter gradient (a contraction generic with the input indexed
@@ -80,7 +84,9 @@ void scheduleConv(linalg::Conv2DNhwcHwcfOp conv, llvm::raw_ostream &os,
   os << llvm::formatv(
       R"(    // {0}: conv {1} * {2} -> {3}, one image per forall iteration, register tile [1, 1, {4}, {5}] with the fill fused, unit kh/kw/c steps, 1-D decomposition
     %{0} = transform.structured.match attributes{{adjoint.sched = "{0}"} in %root : (!transform.any_op) -> !transform.any_op
-    %{0}_n, %{0}_nl = transform.structured.fuse %{0} tile_sizes [1] {{use_forall} : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    %{0}_fill = transform.get_producer_of_operand %{0}[2] : (!transform.any_op) -> !transform.any_op
+    %{0}_n, %{0}_nl = transform.structured.tile_using_forall %{0} tile_sizes [1] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    %{0}_nf, %{0}_nl2 = transform.structured.fuse_into_containing_op %{0}_fill into %{0}_nl : (!transform.any_op, !transform.any_op) -> (!transform.any_op, !transform.any_op)
     %{0}_r, %{0}_rl:4 = transform.structured.fuse %{0}_n tile_sizes [1, 1, {4}, {5}, 0, 0, 0] : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
     %{0}_k, %{0}_kl:3 = transform.structured.tile_using_for %{0}_r tile_sizes [0, 0, 0, 0, 1, 1, 1] : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
     %{0}_d = transform.structured.decompose %{0}_k : (!transform.any_op) -> !transform.any_op

@@ -8,14 +8,21 @@
 //  * conv2d_grad_input: the result adjoint placed into a zero buffer at its
 //    stride (the transposed convolution's dilation and border), convolved
 //    with the flipped filter whose channel axes are swapped (a small
-//    generic, run once per step);
+//    generic, run once per step); at unit stride and dilation without
+//    groups, the padded copy is avoided: a centre block convolution plus
+//    border rows and (transposed) border columns with sliced filters,
+//    computed in place into slices of the result (splitGradInput);
 //  * conv2d_grad_filter: one contraction generic, the padded input indexed
 //    (b, oh sh + kh dh, ow sw + kw dw, c), mul/add with fastmath<contract>;
-//  * pooling: a window reduction generic; the adjoints add the result
-//    adjoint into strided slices of the (padded) input adjoint, one slice
-//    per window offset. Max pooling recomputes the index of the first
-//    maximum of every window (strict >, as torch) and routes the adjoint
-//    there.
+//  * pooling: a window reduction generic; the adjoints gather, per input
+//    element, the result adjoint of the windows reading it. Max pooling
+//    recomputes the index of the first maximum of every window (strict >,
+//    as torch) and routes the adjoint there. When the windows tile the
+//    input (stride = size, no padding: the usual max_pool2d(x, 2)), the
+//    forward is one elementwise generic over the KH x KW strided slices of
+//    the input, and when they also cover it, the adjoint is one generic
+//    over the 6-D view [B, OH, KH, OW, KW, C] of the input adjoint: no
+//    window loops, no gathers, contiguous channels innermost.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +31,7 @@
 #include "compiler/conversion/LinalgBuilders.h"
 #include "dialects/mdl/IR/MdlVision.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -157,8 +165,9 @@ Value mergeLast(OpBuilder &b, Location loc, Value v) {
 /// `filter` [KH, KW, Ci, G Co] into `res` [B, OH, OW, G Co].
 Value convolve(OpBuilder &b, Location loc, Value in, Value filter,
                RankedTensorType res, int64_t sh, int64_t sw, int64_t dh,
-               int64_t dw, int64_t groups) {
-  Value init = filled(b, loc, res, 0.0);
+               int64_t dw, int64_t groups, Value init = nullptr) {
+  if (!init)
+    init = filled(b, loc, res, 0.0);
   if (groups == 1) {
     auto pair = [&](int64_t x, int64_t y) {
       return DenseIntElementsAttr::get(
@@ -226,6 +235,141 @@ Value flippedFilter(OpBuilder &b, Location loc, Value w, int64_t groups) {
   return mergeLast(b, loc, r);
 }
 
+/// A [B, H, W, C] slice of `v` at (0, h, w, 0).
+Value slice4(OpBuilder &b, Location loc, Value v, int64_t h, int64_t w,
+             int64_t nh, int64_t nw) {
+  RankedTensorType t = tt(v);
+  auto st = withShape(t, {t.getDimSize(0), nh, nw, t.getDimSize(3)});
+  return tensor::ExtractSliceOp::create(b, loc, st, v, ofrs(b, {0, h, w, 0}),
+                                        ofrs(b, st.getShape()),
+                                        ofrs(b, {1, 1, 1, 1}));
+}
+
+/// `v` with its dims 0 and 1 (filters) or 1 and 2 (images) swapped.
+Value transposed(OpBuilder &b, Location loc, Value v, bool filter) {
+  RankedTensorType t = tt(v);
+  SmallVector<int64_t> perm = filter ? SmallVector<int64_t>{1, 0, 2, 3}
+                                     : SmallVector<int64_t>{0, 2, 1, 3};
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(t.getDimSize(p));
+  Value init = tensor::EmptyOp::create(b, loc, shape, t.getElementType());
+  return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
+}
+
+/// `dst` with rows [r, r + nr) x columns [c, c + nc) set to the valid
+/// convolution of `in` with `filter`, computed in place into that slice; if
+/// `swap`, `in` and `filter` have H and W swapped and the result (W x H) is
+/// transposed into the slice.
+Value convolveInto(OpBuilder &b, Location loc, Value dst, Value in,
+                   Value filter, int64_t r, int64_t c, int64_t nr, int64_t nc,
+                   bool swap) {
+  Value part = slice4(b, loc, dst, r, c, nr, nc);
+  RankedTensorType pt = tt(part);
+  Value res;
+  if (!swap) {
+    Value zero = floatConst(b, loc, pt.getElementType(), 0.0);
+    Value init =
+        linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{part})
+            .getResult(0);
+    res = convolve(b, loc, in, filter, pt, 1, 1, 1, 1, 1, init);
+  } else {
+    auto ct = withShape(pt, {pt.getDimSize(0), nc, nr, pt.getDimSize(3)});
+    Value cr = convolve(b, loc, in, filter, ct, 1, 1, 1, 1, 1);
+    res = linalg::TransposeOp::create(b, loc, cr, part,
+                                      ArrayRef<int64_t>{0, 2, 1, 3})
+              .getResult()[0];
+  }
+  return tensor::InsertSliceOp::create(b, loc, res, dst, ofrs(b, {0, r, c, 0}),
+                                       ofrs(b, pt.getShape()),
+                                       ofrs(b, {1, 1, 1, 1}));
+}
+
+/// The input adjoint at unit stride and dilation without the padded copy
+/// of the result adjoint (the reference recipe in
+/// /work/shared/reference/conv2d): dx[i, j] = sum over the taps (kh, kw) of
+/// the flipped filter with dy[i + kh - offH, j + kw - offW] inside dy. The
+/// centre block, where every tap is inside, is one valid convolution of dy;
+/// each border row (full width) convolves the few dy rows it reads, padded
+/// by zeros in W only, with the filter rows it uses; each border column of
+/// the centre rows convolves the dy columns it reads with the filter
+/// columns it uses, H and W swapped so that the register tile runs along
+/// the long side. Only the multiplications by padding of the border rows'
+/// ends remain. offH, offW: the border k - 1 - pad of the padded copy.
+/// Null when the shapes do not allow it.
+Value splitGradInput(OpBuilder &b, Location loc, Value dy, Value wT,
+                     RankedTensorType xt, int64_t offH, int64_t offW) {
+  RankedTensorType dyt = tt(dy), wt = tt(wT);
+  int64_t oh = dyt.getDimSize(1), ow = dyt.getDimSize(2);
+  int64_t kh = wt.getDimSize(0), kw = wt.getDimSize(1);
+  int64_t h = xt.getDimSize(1), w = xt.getDimSize(2);
+  if (offH < 0 || offW < 0 || offH > kh - 1 || offW > kw - 1 || oh < kh ||
+      ow < kw)
+    return nullptr;
+  int64_t r0 = offH, r1 = offH + oh - kh + 1; // centre rows [r0, r1)
+  int64_t c0 = offW, c1 = offW + ow - kw + 1; // centre columns
+  // The pieces are computed in place into slices of one buffer: an
+  // alloc_tensor, as the uses of a tensor.empty are split apart before
+  // bufferization (each slice would then be copied into the result).
+  Value dst = bufferization::AllocTensorOp::create(b, loc, xt, ValueRange{});
+  dst = convolveInto(b, loc, dst, dy, wT, r0, c0, r1 - r0, c1 - c0, false);
+  // Border rows: dy rows [0, kh - 1) above, [oh - kh + 1, oh) below, padded
+  // by offW zeros on both sides.
+  auto padded = [&](int64_t row0, int64_t rows) {
+    Value s = slice4(b, loc, dy, row0, 0, rows, ow);
+    auto pt = withShape(
+        dyt, {dyt.getDimSize(0), rows, ow + 2 * offW, dyt.getDimSize(3)});
+    return placeStrided(b, loc, s, pt, 0, offW, 1, 1, 0.0);
+  };
+  auto filterRows = [&](int64_t k0, int64_t k1) {
+    return tensor::ExtractSliceOp::create(
+        b, loc,
+        withShape(wt, {k1 - k0, kw, wt.getDimSize(2), wt.getDimSize(3)}), wT,
+        ofrs(b, {k0, 0, 0, 0}),
+        ofrs(b, {k1 - k0, kw, wt.getDimSize(2), wt.getDimSize(3)}),
+        ofrs(b, {1, 1, 1, 1}));
+  };
+  if (r0 > 0) {
+    Value q = padded(0, kh - 1);
+    for (int64_t i = 0; i < r0; ++i) {
+      int64_t k0 = offH - i; // taps [k0, kh) read dy rows [0, kh - k0)
+      dst = convolveInto(b, loc, dst,
+                         slice4(b, loc, q, 0, 0, kh - k0, w + kw - 1),
+                         filterRows(k0, kh), i, 0, 1, w, false);
+    }
+  }
+  if (r1 < h) {
+    int64_t base = oh - kh + 1;
+    Value q = padded(base, kh - 1);
+    for (int64_t i = r1; i < h; ++i) {
+      int64_t k1 = oh + offH - i; // taps [0, k1) read dy rows [i - offH, oh)
+      dst = convolveInto(b, loc, dst,
+                         slice4(b, loc, q, i - offH - base, 0, k1, w + kw - 1),
+                         filterRows(0, k1), i, 0, 1, w, false);
+    }
+  }
+  // Border columns of the centre rows, H and W swapped.
+  auto filterCols = [&](int64_t k0, int64_t k1) {
+    Value f = tensor::ExtractSliceOp::create(
+        b, loc,
+        withShape(wt, {kh, k1 - k0, wt.getDimSize(2), wt.getDimSize(3)}), wT,
+        ofrs(b, {0, k0, 0, 0}),
+        ofrs(b, {kh, k1 - k0, wt.getDimSize(2), wt.getDimSize(3)}),
+        ofrs(b, {1, 1, 1, 1}));
+    return transposed(b, loc, f, /*filter=*/true);
+  };
+  for (int64_t j = 0; j < w; ++j) {
+    if (j >= c0 && j < c1)
+      continue;
+    int64_t k0 = j < c0 ? offW - j : 0;
+    int64_t k1 = j < c0 ? kw : ow + offW - j;
+    Value cols = slice4(b, loc, dy, 0, j + k0 - offW, oh, k1 - k0);
+    dst = convolveInto(b, loc, dst, transposed(b, loc, cols, false),
+                       filterCols(k0, k1), r0, j, r1 - r0, 1, true);
+  }
+  return dst;
+}
+
 /// The input adjoint is a valid convolution, at unit stride with the
 /// forward dilation, of `z` with the flipped filter, where `z` holds the
 /// result adjoint spread at the forward stride behind a border of
@@ -245,9 +389,12 @@ Value lowerConvGradInput(OpBuilder &b, mdl::Conv2dGradInputOp op) {
       withShape(dyt, {dyt.getDimSize(0), xt.getDimSize(1) + d[0] * (kh - 1),
                       xt.getDimSize(2) + d[1] * (kw - 1), dyt.getDimSize(3)});
   Value z = op.getGrad();
+  Value wT = flippedFilter(b, loc, op.getFilter(), groups);
+  if (groups == 1 && s[0] == 1 && s[1] == 1 && d[0] == 1 && d[1] == 1)
+    if (Value dx = splitGradInput(b, loc, z, wT, xt, offH, offW))
+      return dx;
   if (zt != dyt || offH || offW)
     z = placeStrided(b, loc, z, zt, offH, offW, s[0], s[1], 0.0);
-  Value wT = flippedFilter(b, loc, op.getFilter(), groups);
   return convolve(b, loc, z, wT, xt, 1, 1, d[0], d[1], groups);
 }
 
@@ -328,6 +475,93 @@ Value windowShape(OpBuilder &b, Location loc, ArrayRef<int64_t> size,
   return tensor::EmptyOp::create(b, loc, size, elem);
 }
 
+/// Whether the windows tile the input: no padding, stride = window size.
+/// The input is then read through KH x KW strided slices, one per window
+/// offset, and the adjoint written through one 6-D view: no window loops,
+/// no gathers.
+bool tilingWindows(ArrayRef<int64_t> size, ArrayRef<int64_t> stride,
+                   ArrayRef<int64_t> pad) {
+  return !pad[0] && !pad[1] && stride[0] == size[0] && stride[1] == size[1];
+}
+
+/// The window offsets (kh, kw) of tiling windows, in order, as strided
+/// slices x[:, kh::KH, kw::KW, :] of the result shape [B, OH, OW, C].
+SmallVector<Value> windowTaps(OpBuilder &b, Location loc, Value x,
+                              RankedTensorType res, ArrayRef<int64_t> size) {
+  auto st = withShape(tt(x), res.getShape());
+  SmallVector<Value> taps;
+  for (int64_t i = 0; i < size[0]; ++i)
+    for (int64_t j = 0; j < size[1]; ++j)
+      taps.push_back(tensor::ExtractSliceOp::create(
+          b, loc, st, x, ofrs(b, {0, i, j, 0}), ofrs(b, res.getShape()),
+          ofrs(b, {1, size[0], size[1], 1})));
+  return taps;
+}
+
+/// Pooling with tiling windows: one elementwise generic over the strided
+/// slices, folding them in window order from the same initial value as the
+/// window reduction (bitwise the same result).
+Value tiledPool(OpBuilder &b, Location loc, Value x, RankedTensorType res,
+                ArrayRef<int64_t> size, bool isMax) {
+  SmallVector<Value> taps = windowTaps(b, loc, x, res, size);
+  SmallVector<AffineMap> maps(taps.size(), b.getMultiDimIdentityMap(4));
+  const double inf = std::numeric_limits<double>::infinity();
+  Type elem = res.getElementType();
+  double scale = 1.0 / double(size[0] * size[1]);
+  return elementwise(
+      b, loc, res, taps, maps,
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value acc = floatConst(nb, l, elem, isMax ? -inf : 0.0);
+        for (Value v : a.drop_back())
+          acc = isMax ? Value(arith::MaximumFOp::create(nb, l, acc, v))
+                      : Value(arith::AddFOp::create(nb, l, acc, v));
+        if (isMax)
+          return acc;
+        return arith::MulFOp::create(nb, l, acc,
+                                     floatConst(nb, l, elem, scale));
+      });
+}
+
+/// Whether tiling windows also cover the whole input (H and W multiples of
+/// the window): the adjoint is then one generic over a 6-D view of it. (With
+/// uncovered rows, inserting the covered part into a zero tensor made
+/// bufferization copy; those keep the general lowering.)
+bool coveringWindows(RankedTensorType xt, ArrayRef<int64_t> size,
+                     ArrayRef<int64_t> stride, ArrayRef<int64_t> pad) {
+  return tilingWindows(size, stride, pad) && xt.getDimSize(1) % size[0] == 0 &&
+         xt.getDimSize(2) % size[1] == 0;
+}
+
+/// The adjoint of pooling with covering windows: one generic over the 6-D
+/// view [B, OH, KH, OW, KW, C] of the input adjoint, `contribution(i, j,
+/// inputs)` at window offset (i, j); the inputs are read at (b, oh, ow, c).
+Value tiledPoolAdjoint(
+    OpBuilder &b, Location loc, RankedTensorType xt, RankedTensorType yt,
+    ArrayRef<int64_t> size, ValueRange inputs,
+    llvm::function_ref<Value(OpBuilder &, Location, Value, Value, ValueRange)>
+        contribution) {
+  MLIRContext *ctx = b.getContext();
+  auto six = withShape(xt, {yt.getDimSize(0), yt.getDimSize(1), size[0],
+                            yt.getDimSize(2), size[1], yt.getDimSize(3)});
+  SmallVector<ReassociationIndices> re{{0}, {1, 2}, {3, 4}, {5}};
+  Value dst =
+      tensor::EmptyOp::create(b, loc, six.getShape(), xt.getElementType());
+  AffineExpr d[6];
+  for (unsigned i = 0; i < 6; ++i)
+    d[i] = getAffineDimExpr(i, ctx);
+  SmallVector<AffineMap> maps(
+      inputs.size(), AffineMap::get(6, 0, {d[0], d[1], d[3], d[5]}, ctx));
+  maps.push_back(b.getMultiDimIdentityMap(6));
+  SmallVector<Iter> iters(6, Iter::parallel);
+  Value r = generic(b, loc, inputs, dst, maps, iters,
+                    [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                      Value i = linalg::IndexOp::create(nb, l, 2);
+                      Value j = linalg::IndexOp::create(nb, l, 4);
+                      return contribution(nb, l, i, j, a.drop_back());
+                    });
+  return tensor::CollapseShapeOp::create(b, loc, xt, r, re);
+}
+
 Value lowerPool(OpBuilder &b, Operation *op, Value x, RankedTensorType res,
                 ArrayRef<int64_t> size, ArrayRef<int64_t> stride,
                 ArrayRef<int64_t> pad, bool isMax) {
@@ -335,6 +569,8 @@ Value lowerPool(OpBuilder &b, Operation *op, Value x, RankedTensorType res,
   MLIRContext *ctx = b.getContext();
   Type elem = res.getElementType();
   const double inf = std::numeric_limits<double>::infinity();
+  if (tilingWindows(size, stride, pad))
+    return tiledPool(b, loc, x, res, size, isMax);
   Value xp = padSpatial(b, loc, x, pad[0], pad[1], isMax ? -inf : 0.0);
   SmallVector<AffineMap> maps = windowMaps(ctx, stride);
   AffineExpr d4 = getAffineDimExpr(4, ctx), d5 = getAffineDimExpr(5, ctx);
@@ -449,6 +685,32 @@ Value lowerMaxPoolGrad(OpBuilder &b, mdl::MaxPool2dGradOp op) {
   ArrayRef<int64_t> size = op.getSize(), stride = op.getStride(),
                     pad = op.getPadding();
   RankedTensorType yt = tt(op.getGrad());
+  if (coveringWindows(op.getType(), size, stride, pad)) {
+    // The index of the first maximum of the window (strict >, from -inf, as
+    // the window reduction), recomputed per element of the 6-D view.
+    SmallVector<Value> in{op.getGrad()};
+    llvm::append_range(in, windowTaps(b, loc, op.getInput(), yt, size));
+    return tiledPoolAdjoint(
+        b, loc, op.getType(), yt, size, in,
+        [&](OpBuilder &nb, Location l, Value i, Value j, ValueRange a) {
+          Type elem = a[0].getType();
+          Value m = floatConst(nb, l, elem, -inf), first = idx(nb, l, 0);
+          for (auto [k, v] : llvm::enumerate(a.drop_front())) {
+            Value gt =
+                arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, v, m);
+            m = arith::SelectOp::create(nb, l, gt, v, m);
+            first = arith::SelectOp::create(nb, l, gt, idx(nb, l, k), first);
+          }
+          Value k = arith::AddIOp::create(
+              nb, l, arith::MulIOp::create(nb, l, i, idx(nb, l, size[1])), j);
+          Value hit =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, first, k);
+          Value zero = floatConst(nb, l, elem, 0.0);
+          // 0 + contribution, as the window sum of the general path.
+          return arith::AddFOp::create(
+              nb, l, zero, arith::SelectOp::create(nb, l, hit, a[0], zero));
+        });
+  }
   Value xp = padSpatial(b, loc, op.getInput(), pad[0], pad[1], -inf);
   Value first = firstMaxIndex(b, loc, xp, yt, size, stride);
   Value dy = op.getGrad();
@@ -472,6 +734,15 @@ Value lowerAvgPoolGrad(OpBuilder &b, mdl::AvgPool2dGradOp op) {
   RankedTensorType yt = tt(op.getGrad());
   Value dy = op.getGrad();
   double scale = 1.0 / double(size[0] * size[1]);
+  if (coveringWindows(op.getType(), size, stride, pad))
+    return tiledPoolAdjoint(
+        b, loc, op.getType(), yt, size, ValueRange{dy},
+        [&](OpBuilder &nb, Location l, Value, Value, ValueRange a) -> Value {
+          Type elem = a[0].getType();
+          Value g = arith::MulFOp::create(nb, l, a[0],
+                                          floatConst(nb, l, elem, scale));
+          return arith::AddFOp::create(nb, l, floatConst(nb, l, elem, 0.0), g);
+        });
   return poolAdjoint(
       b, loc, op.getType(), yt, size, stride, pad,
       [&](OpBuilder &nb, Location l, Value, ValueRange at) -> Value {
