@@ -57,6 +57,7 @@ enum class BuiltinKind {
   Xent,      // logits [N, C], labels i32 [N] or probabilities [N, C]
   Norm,      // layernorm / batchnorm(x, gamma, beta) -> the shape of x
   Embedding, // ids i32 [B, ...], table [V, D] -> [B, ..., D]
+  Matmul,    // matmul(a, b, transpose_a, transpose_b): as '@'
 };
 
 /// Range of a numeric keyword argument.
@@ -146,6 +147,10 @@ const std::vector<Builtin> &builtins() {
               {{"momentum", 0.1, R::Fraction}, {"eps", 1e-5, R::Positive}}},
       Builtin{"embedding", K::Embedding, 2, {}},
       unary("dropout", {{"p", 0.5, R::Prob}}),
+      Builtin{"matmul",
+              K::Matmul,
+              2,
+              {{"transpose_a", 0, R::Flag}, {"transpose_b", 0, R::Flag}}},
   };
   return table;
 }
@@ -370,7 +375,7 @@ private:
   bool checkUnary(Expr &e, BatchFlags &flags);
   bool checkBinary(Expr &e, BatchFlags &flags);
   bool checkMatmul(Expr &e, const BatchFlags &lf, const BatchFlags &rf,
-                   BatchFlags &flags);
+                   BatchFlags &flags, bool ta = false, bool tb = false);
   bool checkCall(Expr &e, BatchFlags &flags);
   bool checkReduction(Expr &e, const KwArg *axisKw, const BatchFlags &argFlags,
                       BatchFlags &flags, std::vector<KwArg> &canon);
@@ -1037,39 +1042,70 @@ bool ModelSema::broadcast(const std::vector<int64_t> &ls, const BatchFlags &lf,
 }
 
 bool ModelSema::checkMatmul(Expr &e, const BatchFlags &lf, const BatchFlags &rf,
-                            BatchFlags &flags) {
+                            BatchFlags &flags, bool ta, bool tb) {
+  // NumPy's matmul on rank >= 2 (the dimensions before the last two are
+  // batch dimensions and broadcast); `matmul(a, b, transpose_a = 1, ...)`
+  // swaps the last two dimensions of an operand first.
   Expr &l = *e.args[0];
   Expr &r = *e.args[1];
-  if (l.shape.size() != 2 || r.shape.size() != 2) {
-    diags.error(e.loc, "matmul operands must be rank-2 tensors, got " +
-                           typeStr(l) + " @ " + typeStr(r));
+  bool call = e.kind == ExprKind::Call;
+  std::string what = call ? "'matmul'" : "'@'";
+  auto pair = [&] {
+    std::string s = typeStr(l) + " @ " + typeStr(r);
+    if (ta || tb)
+      s += std::string(" (transposed: ") + (ta ? "a" : "") +
+           (ta && tb ? " and " : "") + (tb ? "b" : "") + ")";
+    return s;
+  };
+  if (l.shape.size() < 2 || r.shape.size() < 2) {
+    diags.error(e.loc, "matmul operands must have rank >= 2, got " + pair());
     return false;
   }
-  if (!requireFloat(l, "operand of '@'") || !requireFloat(r, "operand of '@'"))
+  if (!requireFloat(l, "operand of " + what) ||
+      !requireFloat(r, "operand of " + what))
     return false;
   if (l.dtype != r.dtype) {
-    diags.error(e.loc,
-                "mismatched element types: " + typeStr(l) + " @ " + typeStr(r));
+    diags.error(e.loc, "mismatched element types: " + pair());
     return false;
   }
-  bool lb1 = lf.size() == 2 && lf[1], rb0 = rf.size() == 2 && rf[0];
-  if (l.shape[1] != r.shape[0]) {
-    diags.error(e.loc, "matmul shape mismatch: " + typeStr(l) + " @ " +
-                           typeStr(r) + " (inner dimensions " +
-                           std::to_string(l.shape[1]) + " and " +
-                           std::to_string(r.shape[0]) + " differ)");
+  size_t rl = l.shape.size(), rr = r.shape.size();
+  auto flag = [](const BatchFlags &f, size_t i) {
+    return i < f.size() && f[i];
+  };
+  size_t lm = ta ? rl - 1 : rl - 2, lk = ta ? rl - 2 : rl - 1;
+  size_t rk = tb ? rr - 1 : rr - 2, rn = tb ? rr - 2 : rr - 1;
+  if (l.shape[lk] != r.shape[rk]) {
+    diags.error(e.loc, "matmul shape mismatch: " + pair() +
+                           " (inner dimensions " + std::to_string(l.shape[lk]) +
+                           " and " + std::to_string(r.shape[rk]) + " differ)");
     return false;
   }
-  if (lb1 != rb0) {
-    diags.error(e.loc, "matmul shape mismatch: " + typeStr(l) + " @ " +
-                           typeStr(r) +
+  if (flag(lf, lk) != flag(rf, rk)) {
+    diags.error(e.loc, "matmul shape mismatch: " + pair() +
                            " (the inner dimensions must both be the batch "
                            "dimension B or both be fixed)");
     return false;
   }
+  std::vector<int64_t> lb(l.shape.begin(), l.shape.end() - 2),
+      rb(r.shape.begin(), r.shape.end() - 2), shape;
+  BatchFlags lbf, rbf;
+  for (size_t i = 0; i + 2 < rl; ++i)
+    lbf.push_back(flag(lf, i));
+  for (size_t i = 0; i + 2 < rr; ++i)
+    rbf.push_back(flag(rf, i));
+  std::string err;
+  if (!broadcast(lb, lbf, rb, rbf, shape, flags, err) || !err.empty()) {
+    diags.error(e.loc, "matmul shape mismatch: " + pair() +
+                           " (the batch dimensions do not broadcast" +
+                           (err.empty() ? ")" : "; " + err.substr(2)));
+    return false;
+  }
   e.dtype = l.dtype;
-  e.shape = {l.shape[0], r.shape[1]};
-  flags = {lf.size() == 2 && lf[0], rf.size() == 2 && rf[1]};
+  shape.push_back(l.shape[lm]);
+  shape.push_back(r.shape[rn]);
+  e.shape = std::move(shape);
+  flags.push_back(flag(lf, lm));
+  flags.push_back(flag(rf, rn));
   e.resolved = true;
   return checkResultSize(e);
 }
@@ -1380,6 +1416,13 @@ bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
   case BuiltinKind::Embedding:
     done = checkEmbedding(e, argFlags, flags);
     break;
+  case BuiltinKind::Matmul: {
+    bool ta = false, tb = false;
+    for (const KwArg &k : canon)
+      (k.name == "transpose_a" ? ta : tb) = k.value->number != 0;
+    done = checkMatmul(e, argFlags[0], argFlags[1], flags, ta, tb);
+    break;
+  }
   }
   if (!done)
     return false;

@@ -421,6 +421,14 @@ Value Importer::lowerCall(const ast::Expr &e) {
   }
   if (f == "clamp")
     return mdl::ClampOp::create(b, l, args[0], f64(kw("min")), f64(kw("max")));
+  if (f == "matmul") {
+    auto op = mdl::MatmulOp::create(b, l, t, args[0], args[1]);
+    if (kw("transpose_a").value_or(0) != 0)
+      op.setTransposeLhs(true);
+    if (kw("transpose_b").value_or(0) != 0)
+      op.setTransposeRhs(true);
+    return op;
+  }
   if (Value v = lowerNormCall(e, t, args))
     return v;
   if (Value v = lowerBroadcastCall(e, t, args))

@@ -474,10 +474,10 @@ TEST(FrontendSema, ShapeErrors) {
        "(the inner dimensions must both be the batch dimension B or both be "
        "fixed)"},
       {model("  param w: f32[4] = zeros\n  let h = x @ w\n  loss mse(h, h)\n"),
-       "t.adj:3:13: error: matmul operands must be rank-2 tensors, got "
+       "t.adj:3:13: error: matmul operands must have rank >= 2, got "
        "f32[32, 4] @ f32[4]"},
       {model("  let h = 2 @ x\n  loss mse(h, h)\n"),
-       "t.adj:2:13: error: matmul operands must be rank-2 tensors, got f32[] "
+       "t.adj:2:13: error: matmul operands must have rank >= 2, got f32[] "
        "@ f32[32, 4]"},
       {"model m(x: f32[B, 784]) {\n  param w: f32[784, 256] = zeros\n"
        "  param b: f32[10] = zeros\n  let h = x @ w + b\n  loss mse(h, h)\n}\n",

@@ -52,8 +52,22 @@ Value lowerUnary(OpBuilder &b, Operation *op, BodyFn fn) {
                      {b.getMultiDimIdentityMap(res.getRank())}, fn);
 }
 
-Value lowerMatmul(OpBuilder &b, mdl::MatmulOp op) {
-  Location loc = op.getLoc();
+/// `v` with its last two dimensions swapped, in a new tensor.
+Value transposeLastTwo(OpBuilder &b, Location loc, Value v) {
+  RankedTensorType t = tt(v);
+  int64_t r = t.getRank();
+  SmallVector<int64_t> perm, shape;
+  for (int64_t i = 0; i < r; ++i)
+    perm.push_back(i < r - 2 ? i : (i == r - 2 ? r - 1 : r - 2));
+  for (int64_t p : perm)
+    shape.push_back(t.getDimSize(p));
+  Value empty = tensor::EmptyOp::create(b, loc, shape, t.getElementType());
+  return linalg::TransposeOp::create(b, loc, v, empty, perm).getResult()[0];
+}
+
+/// The rank-2 product `op(lhs) op(rhs)` of type `type`.
+Value matmul2d(OpBuilder &b, Location loc, Value lhs, Value rhs, bool tl,
+               bool tr, RankedTensorType type) {
   MLIRContext *ctx = b.getContext();
   AffineExpr m, n, k;
   bindDims(ctx, m, n, k);
@@ -64,25 +78,111 @@ Value lowerMatmul(OpBuilder &b, mdl::MatmulOp op) {
   // directly makes the vectorized kernel gather along k; it runs at a
   // fraction of the NN form. Transposing it once into a workspace costs one
   // pass over the operand and keeps the contraction in the fast NN layout.
-  Value rhs = op.getRhs();
-  if (op.getTransposeRhs()) {
-    RankedTensorType bt = tt(rhs);
-    Value empty = tensor::EmptyOp::create(
-        b, loc, {bt.getDimSize(1), bt.getDimSize(0)}, bt.getElementType());
-    rhs =
-        linalg::TransposeOp::create(b, loc, rhs, empty, ArrayRef<int64_t>{1, 0})
-            .getResult()[0];
-  }
-  AffineMap aMap = op.getTransposeLhs() ? map({k, m}) : map({m, k});
+  if (tr)
+    rhs = transposeLastTwo(b, loc, rhs);
+  AffineMap aMap = tl ? map({k, m}) : map({m, k});
   AffineMap bMap = map({k, n});
   AffineMap cMap = map({m, n});
-  Value init = filled(b, loc, op.getType(), 0.0);
+  Value init = filled(b, loc, type, 0.0);
   auto mm = linalg::MatmulOp::create(
-      b, loc, TypeRange{op.getType()}, ValueRange{op.getLhs(), rhs},
-      ValueRange{init},
+      b, loc, TypeRange{type}, ValueRange{lhs, rhs}, ValueRange{init},
       {b.getNamedAttr("indexing_maps",
                       b.getAffineMapArrayAttr({aMap, bMap, cMap}))});
   return mm.getResult(0);
+}
+
+/// Drops the batch dimensions of `v` (the dimensions before its last two)
+/// that are broadcast in the result's batch shape `batch` (size 1 there, or
+/// missing), and returns the result batch dimension of every kept one.
+Value dropBroadcastDims(OpBuilder &b, Location loc, Value v,
+                        ArrayRef<int64_t> batch, SmallVector<int64_t> &dims) {
+  RankedTensorType t = tt(v);
+  int64_t nb = t.getRank() - 2, lead = batch.size() - nb;
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices pending;
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < t.getRank(); ++i) {
+    pending.push_back(i);
+    if (i < nb && t.getDimSize(i) == 1 && batch[lead + i] != 1)
+      continue; // merged into the next kept dimension
+    if (i < nb)
+      dims.push_back(lead + i);
+    groups.push_back(pending);
+    pending.clear();
+    shape.push_back(t.getDimSize(i));
+  }
+  if (shape.size() == size_t(t.getRank()))
+    return v;
+  auto type = RankedTensorType::get(shape, t.getElementType());
+  return tensor::CollapseShapeOp::create(b, loc, type, v, groups);
+}
+
+Value lowerMatmul(OpBuilder &b, mdl::MatmulOp op) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  Value lhs = op.getLhs(), rhs = op.getRhs();
+  bool tl = op.getTransposeLhs(), tr = op.getTransposeRhs();
+  RankedTensorType lt = tt(lhs), rt = tt(rhs), res = op.getType();
+  if (res.getRank() == 2)
+    return matmul2d(b, loc, lhs, rhs, tl, tr, res);
+  // [..., m, k] · [k, n]: one 2-D product over the collapsed rows, so the
+  // fast 2-D schedule applies.
+  if (rt.getRank() == 2 && !tl) {
+    int64_t k = lt.getDimSize(lt.getRank() - 1);
+    int64_t n = res.getDimSize(res.getRank() - 1);
+    int64_t rows = lt.getNumElements() / k;
+    auto flat = [](int64_t rank) {
+      SmallVector<ReassociationIndices> g(2);
+      for (int64_t i = 0; i < rank; ++i)
+        g[i == rank - 1].push_back(i);
+      return g;
+    };
+    Value a2 = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({rows, k}, lt.getElementType()), lhs,
+        flat(lt.getRank()));
+    Value c2 = matmul2d(b, loc, a2, rhs, false, tr,
+                        RankedTensorType::get({rows, n}, res.getElementType()));
+    return tensor::ExpandShapeOp::create(b, loc, res, c2, flat(res.getRank()));
+  }
+  // Batched: one contraction generic over (batch..., m, n, k). Operand
+  // dimensions broadcast along the batch are dropped, not read with a
+  // constant index, so the generic stays a projected-permutation
+  // contraction that the schedule recognizes.
+  int64_t nb = res.getRank() - 2;
+  ArrayRef<int64_t> batch = res.getShape().drop_back(2);
+  if (tr)
+    rhs = transposeLastTwo(b, loc, rhs); // NN layout, as for rank 2
+  SmallVector<int64_t> ld, rd;
+  lhs = dropBroadcastDims(b, loc, lhs, batch, ld);
+  rhs = dropBroadcastDims(b, loc, rhs, batch, rd);
+  int64_t loops = nb + 3;
+  AffineExpr m = getAffineDimExpr(nb, ctx), n = getAffineDimExpr(nb + 1, ctx),
+             k = getAffineDimExpr(nb + 2, ctx);
+  auto operandMap = [&](ArrayRef<int64_t> dims, AffineExpr r, AffineExpr c) {
+    SmallVector<AffineExpr> e;
+    for (int64_t d : dims)
+      e.push_back(getAffineDimExpr(d, ctx));
+    e.push_back(r);
+    e.push_back(c);
+    return AffineMap::get(loops, 0, e, ctx);
+  };
+  SmallVector<int64_t> all;
+  for (int64_t i = 0; i < nb; ++i)
+    all.push_back(i);
+  SmallVector<AffineMap> maps = {tl ? operandMap(ld, k, m)
+                                    : operandMap(ld, m, k),
+                                 operandMap(rd, k, n), operandMap(all, m, n)};
+  SmallVector<utils::IteratorType> iters(loops, utils::IteratorType::parallel);
+  iters.back() = utils::IteratorType::reduction;
+  Value init = filled(b, loc, res, 0.0);
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{res}, ValueRange{lhs, rhs}, ValueRange{init}, maps,
+      iters, [](OpBuilder &nb, Location l, ValueRange a) {
+        Value p = arith::MulFOp::create(nb, l, a[0], a[1]);
+        Value s = arith::AddFOp::create(nb, l, a[2], p);
+        linalg::YieldOp::create(nb, l, s);
+      });
+  return g.getResult(0);
 }
 
 /// Sum of `input` over `axes`, optionally scaled.

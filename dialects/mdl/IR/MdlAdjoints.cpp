@@ -66,15 +66,29 @@ Value binary(OpBuilder &b, Location loc, Value lhs, Value rhs) {
 Value matmul(OpBuilder &b, Location loc, Value lhs, Value rhs, bool tl,
              bool tr) {
   RankedTensorType a = tensorType(lhs), c = tensorType(rhs);
-  int64_t m = tl ? a.getDimSize(1) : a.getDimSize(0);
-  int64_t n = tr ? c.getDimSize(0) : c.getDimSize(1);
-  auto type = RankedTensorType::get({m, n}, a.getElementType());
+  int64_t ra = a.getRank(), rc = c.getRank();
+  auto batch =
+      broadcastShapes(a.getShape().drop_back(2), c.getShape().drop_back(2));
+  assert(batch && "operands of an adjoint matmul must broadcast");
+  SmallVector<int64_t> shape = *batch;
+  shape.push_back(a.getDimSize(ra - (tl ? 1 : 2)));
+  shape.push_back(c.getDimSize(rc - (tr ? 2 : 1)));
+  auto type = RankedTensorType::get(shape, a.getElementType());
   auto op = MatmulOp::create(b, loc, type, lhs, rhs);
   if (tl)
     op.setTransposeLhs(true);
   if (tr)
     op.setTransposeRhs(true);
   return op;
+}
+
+/// `v` with all dimensions but the last collapsed into one (rows).
+Value collapseRows(OpBuilder &b, Location loc, Value v) {
+  RankedTensorType t = tensorType(v);
+  int64_t cols = t.getDimSize(t.getRank() - 1);
+  auto type = RankedTensorType::get({t.getNumElements() / cols, cols},
+                                    t.getElementType());
+  return ReshapeOp::create(b, loc, type, v);
 }
 
 void pushNeeded(SmallVectorImpl<Value> &out, ArrayRef<bool> needed,
@@ -239,17 +253,26 @@ LogicalResult MatmulOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> res,
   Location loc = getLoc();
   Value g = res[0], lhs = getLhs(), rhs = getRhs();
   bool tl = getTransposeLhs(), tr = getTransposeRhs();
+  RankedTensorType lt = tensorType(lhs), rt = tensorType(rhs);
   // C = op(A) op(B). Each case keeps the adjoint in its operand's layout, so
-  // no explicit transpose is ever materialized.
+  // no explicit transpose is ever materialized. Batch dimensions an operand
+  // was broadcast along are summed out of its adjoint.
   pushNeeded(out, needed, 0, [&] {
-    if (!tl)
-      return matmul(b, loc, g, rhs, false, !tr); // dA = dC op(B)^T
-    return matmul(b, loc, rhs, g, tr, true);     // dA = op(B) dC^T
+    Value full = !tl ? matmul(b, loc, g, rhs, false, !tr) // dA = dC op(B)^T
+                     : matmul(b, loc, rhs, g, tr, true);  // dA = op(B) dC^T
+    return unbroadcast(b, loc, full, lt);
   });
   pushNeeded(out, needed, 1, [&] {
-    if (!tr)
-      return matmul(b, loc, lhs, g, !tl, false); // dB = op(A)^T dC
-    return matmul(b, loc, g, lhs, true, tl);     // dB = dC^T op(A)
+    // A weight shared by every batch element ([B, T, D] @ [D, E]): one 2-D
+    // product over the collapsed rows sums the batch in the contraction.
+    if (rt.getRank() == 2 && lt.getRank() > 2 && !tl) {
+      Value a2 = collapseRows(b, loc, lhs), g2 = collapseRows(b, loc, g);
+      return !tr ? matmul(b, loc, a2, g2, true, false)  // dB = A^T dC
+                 : matmul(b, loc, g2, a2, true, false); // dB = dC^T A
+    }
+    Value full = !tr ? matmul(b, loc, lhs, g, !tl, false) // dB = op(A)^T dC
+                     : matmul(b, loc, g, lhs, true, tl);  // dB = dC^T op(A)
+    return unbroadcast(b, loc, full, rt);
   });
   return success();
 }

@@ -173,21 +173,36 @@ LogicalResult MatmulOp::verify() {
   auto a = cast<RankedTensorType>(getLhs().getType());
   auto b = cast<RankedTensorType>(getRhs().getType());
   auto c = cast<RankedTensorType>(getResult().getType());
-  if (a.getRank() != 2 || b.getRank() != 2 || c.getRank() != 2)
-    return emitOpError("operands and result must have rank 2");
+  if (a.getRank() < 2 || b.getRank() < 2)
+    return emitOpError("operands must have rank >= 2, got ")
+           << a << " and " << b;
   if (a.getElementType() != b.getElementType() ||
       a.getElementType() != c.getElementType())
     return emitOpError("element types differ");
-  int64_t m = getTransposeLhs() ? a.getDimSize(1) : a.getDimSize(0);
-  int64_t ka = getTransposeLhs() ? a.getDimSize(0) : a.getDimSize(1);
-  int64_t kb = getTransposeRhs() ? b.getDimSize(1) : b.getDimSize(0);
-  int64_t n = getTransposeRhs() ? b.getDimSize(0) : b.getDimSize(1);
+  int64_t ra = a.getRank(), rb = b.getRank();
+  std::optional<SmallVector<int64_t>> batch =
+      broadcastShapes(a.getShape().drop_back(2), b.getShape().drop_back(2));
+  if (!batch)
+    return emitOpError("batch dimensions of ")
+           << a << " and " << b << " do not broadcast";
+  bool tl = getTransposeLhs(), tr = getTransposeRhs();
+  int64_t m = a.getDimSize(ra - (tl ? 1 : 2));
+  int64_t ka = a.getDimSize(ra - (tl ? 2 : 1));
+  int64_t kb = b.getDimSize(rb - (tr ? 1 : 2));
+  int64_t n = b.getDimSize(rb - (tr ? 2 : 1));
   if (ka != kb)
     return emitOpError("contraction dimensions differ: ")
            << ka << " and " << kb;
-  if (c.getDimSize(0) != m || c.getDimSize(1) != n)
-    return emitOpError("result type ")
-           << c << " does not match the product shape " << m << "x" << n;
+  SmallVector<int64_t> expect = *batch;
+  expect.push_back(m);
+  expect.push_back(n);
+  if (c.getShape() != ArrayRef<int64_t>(expect)) {
+    InFlightDiagnostic d = emitOpError("result type ")
+                           << c << " does not match the product shape ";
+    llvm::interleave(
+        expect, [&](int64_t x) { d << x; }, [&] { d << "x"; });
+    return d;
+  }
   return success();
 }
 

@@ -304,14 +304,29 @@ def Mdl_ReluGradOp : Mdl_Op<"relu_grad", [Pure, AllTypesMatch<["input", "grad", 
 
 def Mdl_MatmulOp : Mdl_Op<"matmul", [Pure,
     DeclareOpInterfaceMethods<AdjointOpInterface>]> {
-  let summary = "matrix product of rank-2 tensors, optionally transposed";
+  let summary = "(batched) matrix product, optionally transposed";
   let description = [{
-    `result = op(lhs) · op(rhs)` where `op` transposes its operand when
-    `transpose_lhs` / `transpose_rhs` is set. The transposed forms are what
-    the reverse sweep needs (dA = dC·Bᵀ, dB = Aᵀ·dC). Lowering maps a
-    transposed left operand to an indexing map (the TN form vectorizes at
-    full speed) and copies a transposed right operand into a transposed
-    workspace first (the NT form read directly gathers along k).
+    `result = op(lhs) · op(rhs)` over the last two dimensions, where `op`
+    transposes its operand's last two dimensions when `transpose_lhs` /
+    `transpose_rhs` is set. The transposed forms are what the reverse sweep
+    needs (dA = dC·Bᵀ, dB = Aᵀ·dC).
+
+    Operands have rank >= 2. The dimensions before the last two are batch
+    dimensions and broadcast like NumPy's `matmul` (aligned at the end; equal
+    sizes, a size 1, or missing): `[B, T, D] · [D, E] -> [B, T, E]` (one
+    matrix shared by every batch element), `[B, H, T, K] · [B, H, K, T]`,
+    `[B, 1, T, D] · [H, D, E] -> [B, H, T, E]`. The result has the broadcast
+    batch dimensions followed by `[m, n]`.
+
+    Lowering: rank 2 maps a transposed left operand to an indexing map (the
+    TN form vectorizes at full speed) and copies a transposed right operand
+    into a transposed workspace first (the NT form read directly gathers
+    along k). A rank-2 right operand shared by a batched, untransposed left
+    operand is one 2-D product over the collapsed rows. Every other batched
+    product is one contraction generic whose loops are the result's batch
+    dimensions, m, n and k (broadcast operand dimensions are not read).
+    The adjoint of an operand with broadcast batch dimensions sums over them
+    (for a shared rank-2 weight: one 2-D product over the collapsed rows).
   }];
   let arguments = (ins Mdl_FloatTensor:$lhs, Mdl_FloatTensor:$rhs,
                        UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);

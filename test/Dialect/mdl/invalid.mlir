@@ -215,7 +215,7 @@ func.func @matmul_result_transposed(%a: tensor<4x8xf32>, %b: tensor<3x4xf32>) ->
 // -----
 
 func.func @matmul_rank(%a: tensor<2x8x4xf32>, %b: tensor<4x3xf32>) -> tensor<8x3xf32> {
-  // expected-error @+1 {{'mdl.matmul' op operands and result must have rank 2}}
+  // expected-error @+1 {{'mdl.matmul' op result type 'tensor<8x3xf32>' does not match the product shape 2x8x3}}
   %0 = mdl.matmul %a, %b : tensor<2x8x4xf32>, tensor<4x3xf32> -> tensor<8x3xf32>
   return %0 : tensor<8x3xf32>
 }
@@ -223,9 +223,36 @@ func.func @matmul_rank(%a: tensor<2x8x4xf32>, %b: tensor<4x3xf32>) -> tensor<8x3
 // -----
 
 func.func @matmul_vector(%a: tensor<8x4xf32>, %b: tensor<4xf32>) -> tensor<8xf32> {
-  // expected-error @+1 {{'mdl.matmul' op operands and result must have rank 2}}
+  // expected-error @+1 {{'mdl.matmul' op operands must have rank >= 2, got 'tensor<8x4xf32>' and 'tensor<4xf32>'}}
   %0 = mdl.matmul %a, %b : tensor<8x4xf32>, tensor<4xf32> -> tensor<8xf32>
   return %0 : tensor<8xf32>
+}
+
+// -----
+
+// Batch dimensions broadcast like NumPy's: 2 and 3 do not.
+func.func @matmul_batch(%a: tensor<2x8x4xf32>, %b: tensor<3x4x5xf32>) -> tensor<2x8x5xf32> {
+  // expected-error @+1 {{'mdl.matmul' op batch dimensions of 'tensor<2x8x4xf32>' and 'tensor<3x4x5xf32>' do not broadcast}}
+  %0 = mdl.matmul %a, %b : tensor<2x8x4xf32>, tensor<3x4x5xf32> -> tensor<2x8x5xf32>
+  return %0 : tensor<2x8x5xf32>
+}
+
+// -----
+
+// The flags transpose the last two dimensions of a batched operand.
+func.func @matmul_batch_transposed(%a: tensor<2x3x8x4xf32>, %b: tensor<2x3x4x8xf32>) -> tensor<2x3x8x8xf32> {
+  // expected-error @+1 {{'mdl.matmul' op contraction dimensions differ: 4 and 8}}
+  %0 = mdl.matmul %a, %b {transpose_rhs} : tensor<2x3x8x4xf32>, tensor<2x3x4x8xf32> -> tensor<2x3x8x8xf32>
+  return %0 : tensor<2x3x8x8xf32>
+}
+
+// -----
+
+// The result has the broadcast batch dimensions: [2, 1] and [3] give [2, 3].
+func.func @matmul_batch_result(%a: tensor<2x1x8x4xf32>, %b: tensor<3x4x5xf32>) -> tensor<2x1x8x5xf32> {
+  // expected-error @+1 {{'mdl.matmul' op result type 'tensor<2x1x8x5xf32>' does not match the product shape 2x3x8x5}}
+  %0 = mdl.matmul %a, %b : tensor<2x1x8x4xf32>, tensor<3x4x5xf32> -> tensor<2x1x8x5xf32>
+  return %0 : tensor<2x1x8x5xf32>
 }
 
 // -----

@@ -57,6 +57,23 @@ func.func @matmuls(%a: tensor<8x4xf64>, %b: tensor<4x3xf64>, %at: tensor<4x8xf64
   return %0, %1, %2, %3 : tensor<8x3xf64>, tensor<8x3xf64>, tensor<8x3xf64>, tensor<8x3xf64>
 }
 
+// Batched forms: a shared rank-2 weight, equal batch dimensions with
+// transposed operands, and broadcast batch dimensions ([2, 1] with [3]).
+// CHECK-LABEL: func.func @batched_matmuls
+func.func @batched_matmuls(%x: tensor<2x8x4xf32>, %w: tensor<4x3xf32>, %q: tensor<2x3x8x4xf32>,
+                           %k: tensor<2x3x8x4xf32>, %u: tensor<2x1x8x4xf32>, %h: tensor<3x4x5xf32>)
+    -> (tensor<2x8x3xf32>, tensor<2x3x8x8xf32>, tensor<2x3x4x4xf32>, tensor<2x3x8x5xf32>) {
+  // CHECK: mdl.matmul %{{.+}}, %{{.+}} : tensor<2x8x4xf32>, tensor<4x3xf32> -> tensor<2x8x3xf32>
+  %0 = mdl.matmul %x, %w : tensor<2x8x4xf32>, tensor<4x3xf32> -> tensor<2x8x3xf32>
+  // CHECK-NEXT: mdl.matmul %{{.+}}, %{{.+}} {transpose_rhs} : tensor<2x3x8x4xf32>, tensor<2x3x8x4xf32> -> tensor<2x3x8x8xf32>
+  %1 = mdl.matmul %q, %k {transpose_rhs} : tensor<2x3x8x4xf32>, tensor<2x3x8x4xf32> -> tensor<2x3x8x8xf32>
+  // CHECK-NEXT: mdl.matmul %{{.+}}, %{{.+}} {transpose_lhs} : tensor<2x3x8x4xf32>, tensor<2x3x8x4xf32> -> tensor<2x3x4x4xf32>
+  %2 = mdl.matmul %q, %k {transpose_lhs} : tensor<2x3x8x4xf32>, tensor<2x3x8x4xf32> -> tensor<2x3x4x4xf32>
+  // CHECK-NEXT: mdl.matmul %{{.+}}, %{{.+}} : tensor<2x1x8x4xf32>, tensor<3x4x5xf32> -> tensor<2x3x8x5xf32>
+  %3 = mdl.matmul %u, %h : tensor<2x1x8x4xf32>, tensor<3x4x5xf32> -> tensor<2x3x8x5xf32>
+  return %0, %1, %2, %3 : tensor<2x8x3xf32>, tensor<2x3x8x8xf32>, tensor<2x3x4x4xf32>, tensor<2x3x8x5xf32>
+}
+
 // CHECK-LABEL: func.func @shapes
 func.func @shapes(%x: tensor<2x3x4xf32>, %v: tensor<3xf32>, %u: tensor<1x4xf32>) -> tensor<f32> {
   // CHECK: mdl.sum %{{.+}} axes = [0, 2] : tensor<2x3x4xf32> -> tensor<3xf32>

@@ -60,6 +60,41 @@ def torch_spiral(p, inp):
     return F.cross_entropy(h2 @ p["w3"] + p["b3"], inp["y"])
 
 
+def _ln(x, g, b):
+    return F.layer_norm(x, (x.shape[-1],), g, b, eps=1e-5)
+
+
+def torch_transformer(p, inp):
+    # examples/transformer: heads as a batch dimension, per-head weights.
+    h0 = inp["x"] @ p["w_in"] + p["b_in"] + p["pos"]
+    a = _ln(h0, p["ln1_g"], p["ln1_b"]).unsqueeze(1)  # [B, 1, 28, 64]
+    q = a @ p["wq"] + p["bq"]
+    k = a @ p["wk"]
+    v = a @ p["wv"] + p["bv"]
+    att = torch.softmax((q @ k.transpose(-1, -2)) * 0.25, dim=-1)
+    h1 = h0 + ((att @ v) @ p["wo"]).sum(1) + p["bo"]
+    m = F.gelu(_ln(h1, p["ln2_g"], p["ln2_b"]) @ p["w1"] + p["b1"])
+    h2 = h1 + m @ p["w2"] + p["b2"]
+    logits = _ln(h2, p["lnf_g"], p["lnf_b"]).mean(1) @ p["w_out"] + p["b_out"]
+    return F.cross_entropy(logits, inp["y"])
+
+
+def torch_bmm(p, inp):
+    # Inputs/torch_bmm.adj: the shared, broadcast and transposed forms.
+    def t(z):
+        return z.transpose(-1, -2)
+    h = torch.tanh(inp["x"] @ p["w"] + inp["x"] @ t(p["wt"]))  # [B, 6, 5]
+    u = h.unsqueeze(1)  # [B, 1, 6, 5]
+    q = u @ p["hq"]  # [B, 3, 6, 4]
+    k = u @ p["hk"]
+    s = torch.softmax(q @ t(k), dim=-1)  # [B, 3, 6, 6]
+    c = t(q) @ k  # [B, 3, 4, 4]
+    o = s @ q + q @ t(c)
+    z = p["m"] @ o  # [B, 3, 6, 4]
+    r = t(h) @ p["m2"]  # [B, 5, 4]
+    return F.cross_entropy(z.sum(dim=(1, 2)) + r.mean(1), inp["y"])
+
+
 def normal(*row):
     """A float input of shape [batch, *row], N(0, 1)."""
     return ("normal", row)
@@ -81,6 +116,10 @@ MODELS = {
                  {"x": normal(10), "t": normal(1)}, torch_diabetes),
     "spiral": ("examples/embed/spiral.adj",
                {"x": normal(2), "y": labels(2)}, torch_spiral),
+    "transformer": ("examples/transformer/transformer.adj",
+                    {"x": normal(28, 28), "y": labels(10)}, torch_transformer),
+    "bmm": ("test/Integration/Inputs/torch_bmm.adj",
+            {"x": normal(6, 5), "y": labels(4)}, torch_bmm),
 }
 
 # ---------------------------------------------------------------------------
