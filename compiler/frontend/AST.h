@@ -116,10 +116,47 @@ struct Input {
   SrcLoc loc;
 };
 
+struct Scan;
+
 struct Let {
   std::string name;
-  ExprPtr value;
+  ExprPtr value; // null for a scan
   SrcLoc loc;
+  /// `let h, c = scan ...`: the names after the first (one per carry).
+  std::vector<std::pair<std::string, SrcLoc>> moreNames;
+  /// The scan this let binds (its final carries), or null.
+  std::shared_ptr<Scan> scan;
+};
+
+/// One sequence of a scan: `xt in x along 1` binds `xt` to the slice of `x`
+/// at the current step along `axis`.
+struct ScanSeq {
+  std::string name;
+  SrcLoc loc;
+  ExprPtr source;
+  int64_t axis = 0;
+  SrcLoc axisLoc;
+};
+
+/// One carried state: `h: f32[B, 64] = 0` (the init broadcasts to the type).
+struct ScanCarry {
+  std::string name;
+  SrcLoc loc;
+  TypeSpec type;
+  ExprPtr init;
+};
+
+/// `scan xt in x along 1 carry (h: f32[B, 64] = 0) { let ...  yield h2 }`:
+/// runs the body once per step of the sequence axis; the let binds the
+/// final carries. Names bound in the body are local to it.
+struct Scan {
+  SrcLoc loc; // the `scan` keyword
+  std::vector<ScanSeq> seqs;
+  std::vector<ScanCarry> carries;
+  std::vector<Let> body;
+  std::vector<ExprPtr> yields;
+  SrcLoc yieldLoc;
+  int64_t length = 0; // set by Sema: the number of steps
 };
 
 struct Model {

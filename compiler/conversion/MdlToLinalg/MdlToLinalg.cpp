@@ -11,6 +11,7 @@
 #include "compiler/conversion/LinalgBuilders.h"
 #include "compiler/conversion/MdlToLinalg/NormToLinalg.h"
 #include "compiler/conversion/MdlToLinalg/MdlVisionToLinalg.h"
+#include "compiler/conversion/MdlToLinalg/ScanToLoops.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -1126,6 +1127,7 @@ struct MdlToLinalgPass
     : public adjoint::impl::ConvertMdlToLinalgBase<MdlToLinalgPass> {
   void runOnOperation() override {
     expandNormOps(getOperation());
+    lowerScansToLoops(getOperation());
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<mdl::MdlDialect>(op->getDialect()) &&
