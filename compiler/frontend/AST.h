@@ -1,4 +1,5 @@
-//===- AST.h - Abstract syntax tree of the Adjoint model language -*- C++ -*-===//
+//===- AST.h - Abstract syntax tree of the Adjoint model language -*- C++
+//-*-===//
 //
 // The frontend (lexer, parser, sema) has no MLIR dependency. The importer in
 // compiler/import is the only bridge from this AST to the mdl dialect.
@@ -180,7 +181,8 @@ struct OptimizerSpec {
   std::string name; // "sgd"
   std::map<std::string, double> args;
   SrcLoc loc;
-  std::map<std::string, SrcLoc> argLocs; // location of each argument name (added)
+  std::map<std::string, SrcLoc>
+      argLocs; // location of each argument name (added)
   /// List-valued arguments (e.g. milestones = [30, 80]).
   std::map<std::string, std::vector<double>> listArgs;
 };

@@ -129,9 +129,8 @@ void printModel(const Model &m, std::ostream &os) {
   for (const Let &l : m.lets)
     items.push_back({nullptr, &l, l.loc});
   // Statements have distinct locations: a plain sort is stable here.
-  std::sort(items.begin(), items.end(), [](const Item &a, const Item &b) {
-    return locLess(a.loc, b.loc);
-  });
+  std::sort(items.begin(), items.end(),
+            [](const Item &a, const Item &b) { return locLess(a.loc, b.loc); });
   for (const Item &it : items) {
     if (it.param) {
       const Param &p = *it.param;

@@ -133,6 +133,8 @@ private:
   bool parseParam(Model &m);
   bool parseLet(Let &let, bool inScan);
   bool parseScan(Let &let);
+  /// `scan ... carry (...) {`: the sequences and carries, up to the body.
+  bool parseScanHeader(Scan &scan);
   bool parseScanBody(Scan &scan);
   /// After an error inside a scan body: skips past its closing '}'.
   void syncToScanEnd();
@@ -365,6 +367,27 @@ void Parser::syncToScanEnd() {
 
 bool Parser::parseScan(Let &let) {
   auto scan = std::make_shared<Scan>();
+  if (parseScanHeader(*scan)) {
+    if (!parseScanBody(*scan)) {
+      syncToScanEnd();
+      return false;
+    }
+    let.scan = std::move(scan);
+    return true;
+  }
+  // Skip the rest of the header and the body.
+  nest = 0;
+  while (!is(Tok::Eof) && !is(Tok::LBrace) && !is(Tok::RBrace))
+    consume();
+  if (is(Tok::LBrace)) {
+    consume();
+    syncToScanEnd();
+  }
+  return false;
+}
+
+bool Parser::parseScanHeader(Scan &sc) {
+  Scan *scan = &sc;
   scan->loc = cur().loc;
   consume(); // 'scan'
   // Sequences: NAME 'in' expr 'along' INT {',' ...}.
@@ -409,8 +432,7 @@ bool Parser::parseScan(Let &let) {
   }
   // Carries: 'carry' '(' NAME ':' type '=' expr {',' ...} [','] ')'.
   if (!isKeyword("carry")) {
-    errorHere("expected 'carry' after the scanned sequences, found " +
-              found());
+    errorHere("expected 'carry' after the scanned sequences, found " + found());
     return false;
   }
   consume();
@@ -472,11 +494,6 @@ bool Parser::parseScan(Let &let) {
     return false;
   }
   consume();
-  if (!parseScanBody(*scan)) {
-    syncToScanEnd();
-    return false;
-  }
-  let.scan = std::move(scan);
   return true;
 }
 

@@ -987,9 +987,9 @@ KwArg ModelSema::numberKwarg(const std::string &name, double v, SrcLoc loc) {
 
 bool ModelSema::checkCall(Expr &e, BatchFlags &flags) {
   if (isVisionBuiltin(e.name)) { // conv2d, pooling, reshape: SemaVision.cpp
-    VisionContext ctx{
-        diags, [this](Expr &a, BatchFlags &f) { return check(a, f); },
-        modelDType};
+    VisionContext ctx{diags,
+                      [this](Expr &a, BatchFlags &f) { return check(a, f); },
+                      modelDType};
     return checkVisionCall(e, flags, ctx);
   }
   const Builtin *fn = findBuiltin(e.name);
@@ -2023,7 +2023,8 @@ bool ModelSema::checkScan(Let &let, std::vector<Binding> &results) {
     step.kind = Binding::Let;
     step.loc = seq.loc;
     step.defined = true;
-    if (!check(*seq.source, flags) || !requireFloat(*seq.source, "a scanned sequence")) {
+    if (!check(*seq.source, flags) ||
+        !requireFloat(*seq.source, "a scanned sequence")) {
       step.bad = true;
       ok = false;
       steps.push_back(step);
@@ -2081,7 +2082,7 @@ bool ModelSema::checkScan(Let &let, std::vector<Binding> &results) {
                                   ", the model's is " + dtypeName(modelDType));
       typeOk = false;
     }
-    if (typeOk && !scan.seqs.empty() &&
+    if (typeOk && scan.length &&
         int64_t(c.type.dims.size()) < scan.seqs[0].axis) {
       diags.error(c.type.loc,
                   "carry '" + c.name + "' has rank " +
@@ -2136,12 +2137,11 @@ bool ModelSema::checkScan(Let &let, std::vector<Binding> &results) {
   auto declareLocal = [&](const std::string &name, SrcLoc loc,
                           const Binding &b) {
     auto it = scope.find(name);
-    if (it != scope.end() && !(ownNames.count(name) && !it->second.defined &&
-                               outer.count(name) &&
-                               it->second.kind == Binding::Let &&
-                               it->second.loc.line == outer[name].loc.line &&
-                               it->second.loc.col == outer[name].loc.col &&
-                               !it->second.defined)) {
+    if (it != scope.end() &&
+        !(ownNames.count(name) && !it->second.defined && outer.count(name) &&
+          it->second.kind == Binding::Let &&
+          it->second.loc.line == outer[name].loc.line &&
+          it->second.loc.col == outer[name].loc.col && !it->second.defined)) {
       diags.error(loc, "redefinition of '" + name + "'");
       diags.note(it->second.loc,
                  "previous definition of '" + name + "' is here");
@@ -2167,8 +2167,8 @@ bool ModelSema::checkScan(Let &let, std::vector<Binding> &results) {
     currentLet = saved;
     for (const char *f : {"batchnorm", "dropout"})
       if (const Expr *c = findCall(*inner.value, f)) {
-        diags.error(c->loc, std::string("'") + f +
-                                "' cannot be used in a scan body");
+        diags.error(c->loc,
+                    std::string("'") + f + "' cannot be used in a scan body");
         innerOk = false;
       }
     b.bad = !innerOk;
@@ -2197,8 +2197,9 @@ bool ModelSema::checkScan(Let &let, std::vector<Binding> &results) {
       continue;
     if (y.kind == ExprKind::Number || y.dtype != carries[i].dtype ||
         y.shape != carries[i].shape || flags != carries[i].batch) {
-      diags.error(y.loc, "yield value " + typeStr(y) + " does not match carry '" +
-                             scan.carries[i].name + "' of type " +
+      diags.error(y.loc, "yield value " + typeStr(y) +
+                             " does not match carry '" + scan.carries[i].name +
+                             "' of type " +
                              formatType(carries[i].dtype, carries[i].shape));
       ok = false;
     }
@@ -2206,8 +2207,7 @@ bool ModelSema::checkScan(Let &let, std::vector<Binding> &results) {
   scope = std::move(outer);
   results = carries;
   if (let.moreNames.size() + 1 != scan.carries.size()) {
-    diags.error(let.loc, "the scan has " +
-                             std::to_string(scan.carries.size()) +
+    diags.error(let.loc, "the scan has " + std::to_string(scan.carries.size()) +
                              " carries but the let binds " +
                              std::to_string(let.moreNames.size() + 1) +
                              " names");
