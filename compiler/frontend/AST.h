@@ -1,4 +1,5 @@
-//===- AST.h - Abstract syntax tree of the Adjoint model language -*- C++ -*-===//
+//===- AST.h - Abstract syntax tree of the Adjoint model language -*- C++
+//-*-===//
 //
 // The frontend (lexer, parser, sema) has no MLIR dependency. The importer in
 // compiler/import is the only bridge from this AST to the mdl dialect.
@@ -136,15 +137,51 @@ struct Input {
   SrcLoc loc;
 };
 
+struct Scan;
+
 struct Let {
   std::string name;
-  ExprPtr value;
+  ExprPtr value; // null for a scan
   SrcLoc loc;
   /// Position in evaluation order, set by Sema (1-based; 0 = not analyzed).
   unsigned order = 0;
-  /// `let a, b = split(...)`: the names after the first (with `name` the
-  /// first). Sema replaces such a let by one let per name.
+  /// `let a, b = split(...)` or `let h, c = scan ...`: the names after the
+  /// first (with `name` the first). Sema replaces a split let by one let
+  /// per name; a scan let binds one name per carry.
   std::vector<std::pair<std::string, SrcLoc>> moreNames;
+  /// The scan this let binds (its final carries), or null.
+  std::shared_ptr<Scan> scan;
+};
+
+/// One sequence of a scan: `xt in x along 1` binds `xt` to the slice of `x`
+/// at the current step along `axis`.
+struct ScanSeq {
+  std::string name;
+  SrcLoc loc;
+  ExprPtr source;
+  int64_t axis = 0;
+  SrcLoc axisLoc;
+};
+
+/// One carried state: `h: f32[B, 64] = 0` (the init broadcasts to the type).
+struct ScanCarry {
+  std::string name;
+  SrcLoc loc;
+  TypeSpec type;
+  ExprPtr init;
+};
+
+/// `scan xt in x along 1 carry (h: f32[B, 64] = 0) { let ...  yield h2 }`:
+/// runs the body once per step of the sequence axis; the let binds the
+/// final carries. Names bound in the body are local to it.
+struct Scan {
+  SrcLoc loc; // the `scan` keyword
+  std::vector<ScanSeq> seqs;
+  std::vector<ScanCarry> carries;
+  std::vector<Let> body;
+  std::vector<ExprPtr> yields;
+  SrcLoc yieldLoc;
+  int64_t length = 0; // set by Sema: the number of steps
 };
 
 /// A statement of a layer body or of a `repeat` block, and the statements of
@@ -210,7 +247,8 @@ struct OptimizerSpec {
   std::string name; // "sgd"
   std::map<std::string, double> args;
   SrcLoc loc;
-  std::map<std::string, SrcLoc> argLocs; // location of each argument name (added)
+  std::map<std::string, SrcLoc>
+      argLocs; // location of each argument name (added)
   /// List-valued arguments (e.g. milestones = [30, 80]).
   std::map<std::string, std::vector<double>> listArgs;
 };

@@ -155,7 +155,27 @@ void printModel(const Model &m, std::ostream &os) {
     } else {
       const Let &l = *it.let;
       os << "  let " << l.name;
-      if (l.value) {
+      for (const auto &n : l.moreNames)
+        os << ", " << n.first;
+      if (l.scan) {
+        const Scan &sc = *l.scan;
+        os << " = scan (" << sc.length << " steps)\n";
+        for (const ScanSeq &q : sc.seqs) {
+          os << "    step " << q.name << " along " << q.axis << '\n';
+          printExpr(*q.source, os, 3);
+        }
+        for (const ScanCarry &c : sc.carries) {
+          os << "    carry " << c.name << ": " << typeSpecStr(c.type) << '\n';
+          printExpr(*c.init, os, 3);
+        }
+        for (const Let &b : sc.body) {
+          os << "    let " << b.name << typeSuffix(*b.value) << '\n';
+          printExpr(*b.value, os, 3);
+        }
+        os << "    yield\n";
+        for (const ExprPtr &y : sc.yields)
+          printExpr(*y, os, 3);
+      } else if (l.value) {
         os << typeSuffix(*l.value) << '\n';
         printExpr(*l.value, os, 2);
       } else {

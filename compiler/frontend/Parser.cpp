@@ -10,10 +10,14 @@
 //   body       := { stmt (NEWLINE | ';') }
 //   stmt       := 'param' IDENT ':' type '=' init
 //               | 'let' IDENT {',' IDENT} '=' expr
+//               | 'let' IDENT {',' IDENT} '=' scan
 //               | IDENT '=' expr
 //               | repeat
 //               | 'output' expr
 //               | 'loss' expr
+//   scan       := 'scan' IDENT 'in' expr 'along' INT {',' ...}
+//                 'carry' '(' IDENT ':' type '=' expr {',' ...} ')'
+//                 '{' { 'let' IDENT '=' expr } 'yield' expr {',' expr} '}'
 //   repeat     := 'repeat' expr '{' block '}'
 //               | 'for' IDENT 'in' 'range' '(' [expr ','] expr ')' '{' block '}'
 //   layer      := 'layer' IDENT '(' [larg {',' larg}] ')' '{' block '}'
@@ -191,6 +195,15 @@ private:
   bool parseStatement(Model &m, std::optional<SrcLoc> &outputKw,
                       std::optional<SrcLoc> &lossKw);
   bool parseParam(Model &m);
+  bool parseLet(Let &let, bool inScan);
+  bool parseScan(Let &let);
+  /// `scan ... carry (...) {`: the sequences and carries, up to the body.
+  bool parseScanHeader(Scan &scan);
+  bool parseScanBody(Scan &scan);
+  /// After an error inside a scan body: skips past its closing '}'.
+  void syncToScanEnd();
+  /// At `scan NAME in`: a scan (else `scan` is an ordinary name).
+  bool atScan();
   bool parseType(TypeSpec &t, bool inLayer = false);
   bool parseSignedNumber(double &value, const std::string &what);
   bool parseTrainItem(TrainConfig &t, std::map<std::string, SrcLoc> &seen);
@@ -337,6 +350,12 @@ bool Parser::parseStatement(Model &m, std::optional<SrcLoc> &outputKw,
     let.name = names[0].first;
     let.loc = names[0].second;
     let.moreNames.assign(names.begin() + 1, names.end());
+    if (atScan()) {
+      if (!parseScan(let))
+        return false;
+      m.lets.push_back(std::move(let));
+      return true;
+    }
     let.value = parseExpr();
     if (!let.value)
       return false;
@@ -731,6 +750,252 @@ bool Parser::parseDottedName(std::string &name, SrcLoc &loc,
     consume();
   }
   return true;
+}
+
+bool Parser::atScan() {
+  // `scan NAME in ...` starts a scan; `scan` alone is an ordinary name.
+  return isKeyword("scan") && peekNext().kind == Tok::Ident &&
+         pos + 2 < toks.size() && toks[pos + 2].kind == Tok::Ident &&
+         toks[pos + 2].text == "in";
+}
+
+bool Parser::parseLet(Let &let, bool inScan) {
+  consume(); // 'let'
+  if (!is(Tok::Ident)) {
+    errorHere("expected a name after 'let', found " + found());
+    return false;
+  }
+  let.name = cur().text;
+  let.loc = cur().loc;
+  consume();
+  while (is(Tok::Comma)) {
+    consume();
+    if (!is(Tok::Ident)) {
+      errorHere("expected a name after ',' in 'let', found " + found());
+      return false;
+    }
+    let.moreNames.emplace_back(cur().text, cur().loc);
+    consume();
+  }
+  if (!is(Tok::Equal)) {
+    errorHere("expected '=' after 'let " + abbreviate(let.name) +
+              (let.moreNames.empty() ? "" : ", ...") + "', found " + found());
+    return false;
+  }
+  consume();
+  if (atScan()) {
+    if (inScan) {
+      errorHere("a scan cannot be nested in a scan body");
+      return false;
+    }
+    return parseScan(let);
+  }
+  if (!let.moreNames.empty()) {
+    errorHere("only a scan can bind several names, found " + found());
+    return false;
+  }
+  let.value = parseExpr();
+  return bool(let.value);
+}
+
+void Parser::syncToScanEnd() {
+  nest = 0;
+  int depth = 1;
+  while (!is(Tok::Eof)) {
+    if (is(Tok::LBrace)) {
+      ++depth;
+    } else if (is(Tok::RBrace) && --depth == 0) {
+      consume();
+      return;
+    }
+    if ((isKeyword("model") || isKeyword("train")) && pos > 0 &&
+        toks[pos - 1].kind == Tok::Newline)
+      return;
+    consume();
+  }
+}
+
+bool Parser::parseScan(Let &let) {
+  auto scan = std::make_shared<Scan>();
+  if (parseScanHeader(*scan)) {
+    if (!parseScanBody(*scan)) {
+      syncToScanEnd();
+      return false;
+    }
+    let.scan = std::move(scan);
+    return true;
+  }
+  // Skip the rest of the header and the body.
+  nest = 0;
+  while (!is(Tok::Eof) && !is(Tok::LBrace) && !is(Tok::RBrace))
+    consume();
+  if (is(Tok::LBrace)) {
+    consume();
+    syncToScanEnd();
+  }
+  return false;
+}
+
+bool Parser::parseScanHeader(Scan &sc) {
+  Scan *scan = &sc;
+  scan->loc = cur().loc;
+  consume(); // 'scan'
+  // Sequences: NAME 'in' expr 'along' INT {',' ...}.
+  while (true) {
+    ScanSeq seq;
+    if (!is(Tok::Ident)) {
+      errorHere("expected a step name after 'scan', found " + found());
+      return false;
+    }
+    seq.name = cur().text;
+    seq.loc = cur().loc;
+    consume();
+    if (!isKeyword("in")) {
+      errorHere("expected 'in' after the step name '" + abbreviate(seq.name) +
+                "', found " + found());
+      return false;
+    }
+    consume();
+    seq.source = parseExpr();
+    if (!seq.source)
+      return false;
+    if (!isKeyword("along")) {
+      errorHere("expected 'along' and an axis after the scanned sequence, "
+                "found " +
+                found());
+      return false;
+    }
+    consume();
+    if (!is(Tok::Int)) {
+      errorHere("expected an axis (a non-negative integer) after 'along', "
+                "found " +
+                found());
+      return false;
+    }
+    seq.axis = cur().intValue;
+    seq.axisLoc = cur().loc;
+    consume();
+    scan->seqs.push_back(std::move(seq));
+    if (!is(Tok::Comma))
+      break;
+    consume();
+  }
+  // Carries: 'carry' '(' NAME ':' type '=' expr {',' ...} [','] ')'.
+  if (!isKeyword("carry")) {
+    errorHere("expected 'carry' after the scanned sequences, found " + found());
+    return false;
+  }
+  consume();
+  if (!is(Tok::LParen)) {
+    errorHere("expected '(' after 'carry', found " + found());
+    return false;
+  }
+  SrcLoc lparen = cur().loc;
+  consume();
+  ++nest;
+  while (!is(Tok::RParen)) {
+    ScanCarry c;
+    if (!is(Tok::Ident)) {
+      errorHere("expected a carry name, found " + found());
+      return false;
+    }
+    c.name = cur().text;
+    c.loc = cur().loc;
+    consume();
+    if (!is(Tok::Colon)) {
+      errorHere("expected ':' and a type after the carry name '" +
+                abbreviate(c.name) + "', found " + found());
+      return false;
+    }
+    consume();
+    if (!parseType(c.type))
+      return false;
+    if (!is(Tok::Equal)) {
+      errorHere("expected '=' and an initial value after the carry type, "
+                "found " +
+                found());
+      return false;
+    }
+    consume();
+    c.init = parseExpr();
+    if (!c.init)
+      return false;
+    scan->carries.push_back(std::move(c));
+    if (is(Tok::Comma)) {
+      consume();
+      continue;
+    }
+    if (!is(Tok::RParen)) {
+      errorHere("expected ',' or ')' after a carry, found " + found());
+      diags.note(lparen, "to match this '('");
+      return false;
+    }
+  }
+  if (scan->carries.empty()) {
+    errorHere("a scan needs at least one carry");
+    return false;
+  }
+  consume(); // ')'
+  --nest;
+  while (is(Tok::Newline))
+    consume();
+  if (!is(Tok::LBrace)) {
+    errorHere("expected '{' to open the scan body, found " + found());
+    return false;
+  }
+  consume();
+  return true;
+}
+
+bool Parser::parseScanBody(Scan &scan) {
+  bool ok = true;
+  while (!diags.hitErrorLimit()) {
+    skipNewlines();
+    if (is(Tok::RBrace)) {
+      if (scan.yields.empty()) {
+        errorHere("a scan body must end with 'yield'");
+        return false;
+      }
+      consume();
+      return ok;
+    }
+    if (!scan.yields.empty()) {
+      errorHere("expected '}' after 'yield' (it ends the scan body), found " +
+                found());
+      return false;
+    }
+    if (is(Tok::Eof) || isKeyword("model") || isKeyword("train")) {
+      errorHere("expected '}' at end of the scan body, found " + found());
+      return false;
+    }
+    heights.clear();
+    if (isKeyword("let")) {
+      Let let;
+      if (!parseLet(let, /*inScan=*/true))
+        return false;
+      scan.body.push_back(std::move(let));
+    } else if (isKeyword("yield")) {
+      scan.yieldLoc = cur().loc;
+      consume();
+      while (true) {
+        ExprPtr e = parseExpr();
+        if (!e)
+          return false;
+        scan.yields.push_back(std::move(e));
+        if (!is(Tok::Comma))
+          break;
+        consume();
+      }
+    } else {
+      errorHere("expected 'let' or 'yield' in a scan body, found " + found());
+      return false;
+    }
+    if (!is(Tok::Newline) && !is(Tok::Semi) && !is(Tok::RBrace)) {
+      errorHere("expected newline or ';' after statement, found " + found());
+      return false;
+    }
+  }
+  return false;
 }
 
 bool Parser::parseParam(Model &m) {

@@ -407,6 +407,9 @@ private:
     e.resolved = true;
   }
   void checkOutput(Expr &e, const BatchFlags &flags, bool isDefault);
+  /// Checks a scan (SemaScan section below): the type of every final carry
+  /// in `results`; false when something was wrong.
+  bool checkScan(Let &let, std::vector<Binding> &results);
 
   const Program &prog;
   Model &m;
@@ -707,6 +710,28 @@ void ModelSema::run() {
       break;
     case Stmt::Let: {
       Let &let = m.lets[s.index];
+      if (let.scan) {
+        std::vector<Binding> results;
+        bool ok = checkScan(let, results);
+        std::vector<std::pair<std::string, SrcLoc>> names{{let.name, let.loc}};
+        names.insert(names.end(), let.moreNames.begin(), let.moreNames.end());
+        for (size_t i = 0; i < names.size(); ++i) {
+          Binding &b = scope[names[i].first];
+          if (b.defined || b.loc.line != names[i].second.line ||
+              b.loc.col != names[i].second.col)
+            continue; // another statement owns the name
+          b.defined = true;
+          b.bad = !ok || i >= results.size();
+          if (!b.bad) {
+            b.dtype = results[i].dtype;
+            b.shape = results[i].shape;
+            b.batch = results[i].batch;
+          }
+        }
+        outLets.push_back(std::move(let));
+        outLets.back().order = unsigned(outParams.size() + outLets.size());
+        break;
+      }
       if (!let.value)
         break;
       if (!let.moreNames.empty()) {
@@ -2141,8 +2166,8 @@ bool ModelSema::bindLet(
   if (names.size() > 1) {
     if (value->kind != ExprKind::Call || value->name != "split") {
       diags.error(names[1].second,
-                  "only 'split' returns several tensors; 'let' with several "
-                  "names needs a call of split");
+                  "only 'split' and 'scan' give several tensors; 'let' with "
+                  "several names needs a call of split or a scan");
       return false;
     }
     return checkSplitLet(names, *value, f);
@@ -3451,6 +3476,235 @@ bool analyze(ast::Program &prog, DiagnosticEngine &diags,
     t.batch = batchFor(t.model);
   }
   return diags.numErrors() == errorsBefore;
+}
+
+} // namespace adjoint::frontend
+
+//===----------------------------------------------------------------------===//
+// SemaScan: `let h, c = scan xt in x along 1 carry (...) { ... yield ... }`
+//===----------------------------------------------------------------------===//
+
+namespace adjoint::frontend {
+namespace {
+
+/// The first call of `name` in `e`, or null.
+const Expr *findCall(const Expr &e, const char *name) {
+  if (e.kind == ExprKind::Call && e.name == name)
+    return &e;
+  for (const ExprPtr &a : e.args)
+    if (const Expr *c = findCall(*a, name))
+      return c;
+  for (const KwArg &k : e.kwargs)
+    if (k.value)
+      if (const Expr *c = findCall(*k.value, name))
+        return c;
+  return nullptr;
+}
+
+} // namespace
+
+bool ModelSema::checkScan(Let &let, std::vector<Binding> &results) {
+  Scan &scan = *let.scan;
+  bool ok = true;
+  // The sequences: sliced along one axis that is not the batch dimension.
+  std::vector<Binding> steps;
+  for (ScanSeq &seq : scan.seqs) {
+    BatchFlags flags;
+    Binding step;
+    step.kind = Binding::Let;
+    step.loc = seq.loc;
+    step.defined = true;
+    if (!check(*seq.source, flags) ||
+        !requireFloat(*seq.source, "a scanned sequence")) {
+      step.bad = true;
+      ok = false;
+      steps.push_back(step);
+      continue;
+    }
+    int64_t rank = int64_t(seq.source->shape.size());
+    if (seq.axis >= rank) {
+      diags.error(seq.axisLoc, "axis " + std::to_string(seq.axis) +
+                                   " is out of range for the scanned " +
+                                   typeStr(*seq.source));
+      step.bad = true;
+    } else if (flags[seq.axis]) {
+      diags.error(seq.axisLoc, "cannot scan along the batch dimension B");
+      step.bad = true;
+    } else if (seq.axis != scan.seqs[0].axis) {
+      diags.error(seq.axisLoc,
+                  "every sequence of a scan must use the same axis (" +
+                      std::to_string(scan.seqs[0].axis) + ")");
+      step.bad = true;
+    } else if (scan.length && seq.source->shape[seq.axis] != scan.length) {
+      diags.error(seq.source->loc,
+                  "scanned sequences differ in length: " +
+                      std::to_string(seq.source->shape[seq.axis]) +
+                      " steps, the first has " + std::to_string(scan.length));
+      step.bad = true;
+    } else {
+      scan.length = seq.source->shape[seq.axis];
+      step.dtype = seq.source->dtype;
+      step.shape = seq.source->shape;
+      step.shape.erase(step.shape.begin() + seq.axis);
+      step.batch = flags;
+      step.batch.erase(step.batch.begin() + seq.axis);
+    }
+    ok = ok && !step.bad;
+    steps.push_back(step);
+  }
+  // The carries: a declared type, an initial value that broadcasts to it.
+  std::vector<Binding> carries;
+  for (ScanCarry &c : scan.carries) {
+    Binding carry;
+    carry.kind = Binding::Let;
+    carry.loc = c.loc;
+    carry.defined = true;
+    bool typeOk = true;
+    checkDeclaredType(c.type, "carry", c.name, false, typeOk);
+    if (typeOk && !isFloat(c.type.dtype)) {
+      diags.error(c.type.loc, "carry '" + c.name +
+                                  "' must have a floating-point type, got " +
+                                  dtypeName(c.type.dtype));
+      typeOk = false;
+    }
+    if (typeOk && c.type.dtype != modelDType) {
+      diags.error(c.type.loc, "carry '" + c.name + "' has element type " +
+                                  dtypeName(c.type.dtype) +
+                                  ", the model's is " + dtypeName(modelDType));
+      typeOk = false;
+    }
+    if (typeOk && scan.length &&
+        int64_t(c.type.dims.size()) < scan.seqs[0].axis) {
+      diags.error(c.type.loc,
+                  "carry '" + c.name + "' has rank " +
+                      std::to_string(c.type.dims.size()) +
+                      ": a carry needs at least as many dimensions as the "
+                      "scan axis (" +
+                      std::to_string(scan.seqs[0].axis) +
+                      ") to be saved for the reverse sweep");
+      typeOk = false;
+    }
+    for (const Dim &d : c.type.dims) {
+      carry.shape.push_back(d.size);
+      carry.batch.push_back(d.symbol == "B");
+    }
+    carry.dtype = c.type.dtype;
+    BatchFlags flags;
+    bool initOk = check(*c.init, flags);
+    if (initOk && typeOk) {
+      if (c.init->kind != ExprKind::Number &&
+          (!requireFloat(*c.init, "a carry's initial value") ||
+           c.init->dtype != c.type.dtype)) {
+        if (isFloat(c.init->dtype))
+          diags.error(c.init->loc, "initial value " + typeStr(*c.init) +
+                                       " does not match carry type " +
+                                       formatType(carry.dtype, carry.shape));
+        initOk = false;
+      } else {
+        std::vector<int64_t> shape;
+        BatchFlags bflags;
+        std::string err;
+        if (!broadcast(c.init->shape, flags, carry.shape, carry.batch, shape,
+                       bflags, err) ||
+            shape != carry.shape || bflags != carry.batch) {
+          diags.error(c.init->loc, "initial value " + typeStr(*c.init) +
+                                       " does not broadcast to carry type " +
+                                       formatType(carry.dtype, carry.shape) +
+                                       err);
+          initOk = false;
+        }
+      }
+    }
+    carry.bad = !typeOk;
+    ok = ok && typeOk && initOk;
+    carries.push_back(carry);
+  }
+
+  // The body sees the outer names, the steps, the carries and its lets.
+  std::map<std::string, Binding> outer = scope;
+  std::set<std::string> ownNames{let.name};
+  for (auto &n : let.moreNames)
+    ownNames.insert(n.first);
+  auto declareLocal = [&](const std::string &name, SrcLoc loc,
+                          const Binding &b) {
+    auto it = scope.find(name);
+    if (it != scope.end() &&
+        !(ownNames.count(name) && !it->second.defined && outer.count(name) &&
+          it->second.kind == Binding::Let &&
+          it->second.loc.line == outer[name].loc.line &&
+          it->second.loc.col == outer[name].loc.col && !it->second.defined)) {
+      diags.error(loc, "redefinition of '" + name + "'");
+      diags.note(it->second.loc,
+                 "previous definition of '" + name + "' is here");
+      ok = false;
+      return;
+    }
+    scope[name] = b;
+    ownNames.erase(name); // shadowed once
+  };
+  for (size_t i = 0; i < scan.seqs.size(); ++i)
+    declareLocal(scan.seqs[i].name, scan.seqs[i].loc, steps[i]);
+  for (size_t i = 0; i < scan.carries.size(); ++i)
+    declareLocal(scan.carries[i].name, scan.carries[i].loc, carries[i]);
+  for (Let &inner : scan.body) {
+    Binding b;
+    b.kind = Binding::Let;
+    b.loc = inner.loc;
+    b.defined = true;
+    BatchFlags flags;
+    const std::string *saved = currentLet;
+    currentLet = &inner.name;
+    bool innerOk = check(*inner.value, flags);
+    currentLet = saved;
+    for (const char *f : {"batchnorm", "dropout"})
+      if (const Expr *c = findCall(*inner.value, f)) {
+        diags.error(c->loc,
+                    std::string("'") + f + "' cannot be used in a scan body");
+        innerOk = false;
+      }
+    b.bad = !innerOk;
+    b.dtype = inner.value->dtype;
+    b.shape = inner.value->shape;
+    b.batch = flags;
+    ok = ok && innerOk;
+    declareLocal(inner.name, inner.loc, b);
+  }
+  // `yield` gives the new carries, in order, of their exact types.
+  if (scan.yields.size() != scan.carries.size()) {
+    diags.error(scan.yieldLoc,
+                "yield gives " + std::to_string(scan.yields.size()) +
+                    " values for " + std::to_string(scan.carries.size()) +
+                    " carries");
+    ok = false;
+  }
+  for (size_t i = 0; i < scan.yields.size(); ++i) {
+    Expr &y = *scan.yields[i];
+    BatchFlags flags;
+    if (!check(y, flags)) {
+      ok = false;
+      continue;
+    }
+    if (i >= carries.size() || carries[i].bad)
+      continue;
+    if (y.kind == ExprKind::Number || y.dtype != carries[i].dtype ||
+        y.shape != carries[i].shape || flags != carries[i].batch) {
+      diags.error(y.loc, "yield value " + typeStr(y) +
+                             " does not match carry '" + scan.carries[i].name +
+                             "' of type " +
+                             formatType(carries[i].dtype, carries[i].shape));
+      ok = false;
+    }
+  }
+  scope = std::move(outer);
+  results = carries;
+  if (let.moreNames.size() + 1 != scan.carries.size()) {
+    diags.error(let.loc, "the scan has " + std::to_string(scan.carries.size()) +
+                             " carries but the let binds " +
+                             std::to_string(let.moreNames.size() + 1) +
+                             " names");
+    ok = false;
+  }
+  return ok;
 }
 
 } // namespace adjoint::frontend

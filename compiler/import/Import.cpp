@@ -64,6 +64,9 @@ private:
   func::FuncOp makeFunction(StringRef name, ArrayRef<const ast::Input *> inputs,
                             bool withMask);
   Value lower(const ast::Expr &e);
+  /// Lowers a `let ... = scan` (ImportScan section below) and binds its
+  /// names in letValues; false on failure.
+  bool lowerScanLet(const ast::Let &let);
   Value lowerCall(const ast::Expr &e);
   Value lowerUnaryCall(const ast::Expr &e, Value x);
   Value lowerBroadcastCall(const ast::Expr &e, RankedTensorType t,
@@ -111,8 +114,20 @@ void Importer::collectInputs(const ast::Expr &e, llvm::StringSet<> &out,
   if (e.kind == ast::ExprKind::Ident) {
     auto it = lets.find(e.name);
     if (it != lets.end()) {
-      if (visiting.insert(e.name).second)
-        collectInputs(*it->second->value, out, visiting);
+      if (visiting.insert(e.name).second) {
+        if (const ast::Scan *scan = it->second->scan.get()) {
+          for (const ast::ScanSeq &s : scan->seqs)
+            collectInputs(*s.source, out, visiting);
+          for (const ast::ScanCarry &c : scan->carries)
+            collectInputs(*c.init, out, visiting);
+          for (const ast::Let &l : scan->body)
+            collectInputs(*l.value, out, visiting);
+          for (const ast::ExprPtr &y : scan->yields)
+            collectInputs(*y, out, visiting);
+        } else {
+          collectInputs(*it->second->value, out, visiting);
+        }
+      }
     } else {
       out.insert(e.name);
     }
@@ -206,6 +221,11 @@ Value Importer::lower(const ast::Expr &e) {
       emitError(l) << "unknown name '" << e.name << "'";
       failed = true;
       return nullptr;
+    }
+    if (it->second->scan) {
+      if (!lowerScanLet(*it->second))
+        return nullptr;
+      return letValues.lookup(e.name);
     }
     Value v = lower(*it->second->value);
     letValues[e.name] = v;
@@ -690,11 +710,133 @@ Value Importer::lowerShapeCall(const ast::Expr &e, RankedTensorType t,
   return v;
 }
 
+//===----------------------------------------------------------------------===//
+// ImportScan: a scan becomes mdl.scan; its body sees the step slices and the
+// carries as block arguments and the outer values directly.
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+void collectIdents(const ast::Expr &e, llvm::StringSet<> &out) {
+  if (e.kind == ast::ExprKind::Ident)
+    out.insert(e.name);
+  for (const ast::ExprPtr &a : e.args)
+    collectIdents(*a, out);
+  for (const ast::KwArg &k : e.kwargs)
+    if (k.value)
+      collectIdents(*k.value, out);
+}
+
+} // namespace
+
+bool Importer::lowerScanLet(const ast::Let &let) {
+  const ast::Scan &scan = *let.scan;
+  Location l = loc(scan.loc);
+  SmallVector<Value> xs, inits;
+  SmallVector<Type> resultTypes;
+  for (const ast::ScanSeq &s : scan.seqs) {
+    Value x = lower(*s.source);
+    if (!x)
+      return false;
+    xs.push_back(x);
+  }
+  for (const ast::ScanCarry &c : scan.carries) {
+    Value init = lower(*c.init);
+    if (!init)
+      return false;
+    RankedTensorType type = typeOf(c.type);
+    auto it = cast<RankedTensorType>(init.getType());
+    if (it != type) {
+      SmallVector<int64_t> dims;
+      for (int64_t i = 0; i < it.getRank(); ++i)
+        dims.push_back(type.getRank() - it.getRank() + i);
+      init = mdl::BroadcastInDimOp::create(b, loc(c.init->loc), type, init,
+                                           b.getDenseI64ArrayAttr(dims));
+    }
+    inits.push_back(init);
+    resultTypes.push_back(type);
+  }
+  // Outer lets the body uses are computed once, before the loop.
+  llvm::StringSet<> used, local;
+  for (const ast::ScanSeq &s : scan.seqs)
+    local.insert(s.name);
+  for (const ast::ScanCarry &c : scan.carries)
+    local.insert(c.name);
+  for (const ast::Let &inner : scan.body) {
+    collectIdents(*inner.value, used);
+    local.insert(inner.name);
+  }
+  for (const ast::ExprPtr &y : scan.yields)
+    collectIdents(*y, used);
+  for (const auto &name : used.keys())
+    if (!local.contains(name) && lets.count(name) && !scope.lookup(name) &&
+        !letValues.lookup(name)) {
+      ast::Expr ref(ast::ExprKind::Ident, scan.loc);
+      ref.name = name.str();
+      if (!lower(ref))
+        return false;
+    }
+
+  int64_t axis = scan.seqs.empty() ? 0 : scan.seqs[0].axis;
+  auto op = mdl::ScanOp::create(b, l, resultTypes, xs, inits,
+                                b.getI64IntegerAttr(axis),
+                                b.getI64IntegerAttr(scan.length), nullptr);
+  Block *body = new Block();
+  op.getBody().push_back(body);
+  // Local names shadow outer let values while the body is lowered.
+  llvm::StringMap<Value> savedLets = letValues;
+  for (auto [s, x] : llvm::zip(scan.seqs, xs)) {
+    auto type = cast<RankedTensorType>(x.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape.erase(shape.begin() + axis);
+    letValues[s.name] = body->addArgument(
+        RankedTensorType::get(shape, type.getElementType()), loc(s.loc));
+  }
+  for (auto [c, t] : llvm::zip(scan.carries, resultTypes))
+    letValues[c.name] = body->addArgument(t, loc(c.loc));
+  bool ok = true;
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToEnd(body);
+    for (const ast::Let &inner : scan.body) {
+      Value v = lower(*inner.value);
+      if (!v) {
+        ok = false;
+        break;
+      }
+      letValues[inner.name] = v;
+    }
+    SmallVector<Value> yields;
+    for (const ast::ExprPtr &y : scan.yields) {
+      if (!ok)
+        break;
+      Value v = lower(*y);
+      if (!v)
+        ok = false;
+      yields.push_back(v);
+    }
+    if (ok)
+      mdl::YieldOp::create(b, loc(scan.yieldLoc), yields);
+  }
+  letValues = std::move(savedLets);
+  if (!ok) {
+    failed = true;
+    return false;
+  }
+  letValues[let.name] = op.getResult(0);
+  for (auto [i, n] : llvm::enumerate(let.moreNames))
+    letValues[n.first] = op.getResult(i + 1);
+  return true;
+}
+
 OwningOpRef<ModuleOp> Importer::run() {
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc(model.loc));
   b.setInsertionPointToEnd(module->getBody());
-  for (const ast::Let &let : model.lets)
+  for (const ast::Let &let : model.lets) {
     lets[let.name] = &let;
+    for (auto &n : let.moreNames)
+      lets[n.first] = &let;
+  }
   for (const ast::Input &in : model.inputs)
     for (const ast::Dim &d : in.type.dims)
       if (!d.symbol.empty())

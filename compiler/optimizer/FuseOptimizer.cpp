@@ -25,13 +25,16 @@ using namespace adjoint;
 namespace {
 
 /// The last operation of `block` (before the terminator) that defines `grad`
-/// or reads `param`; null when there is none.
+/// or reads `param` (directly or in one of its regions); null when there is
+/// none.
 Operation *lastDependency(Block &block, Value param, Value grad) {
   Operation *last = grad.getDefiningOp();
   if (last && last->getBlock() != &block)
     last = nullptr;
-  for (Operation *user : param.getUsers()) {
-    if (user->getBlock() != &block || user == block.getTerminator())
+  for (Operation *use : param.getUsers()) {
+    // A reader inside a loop region (mdl.scan) counts as its whole loop.
+    Operation *user = block.findAncestorOpInBlock(*use);
+    if (!user || user == block.getTerminator())
       continue;
     if (!last || last->isBeforeInBlock(user))
       last = user;

@@ -12,6 +12,7 @@
 #include "compiler/conversion/MdlToLinalg/NormToLinalg.h"
 #include "compiler/conversion/MdlToLinalg/MdlVisionToLinalg.h"
 #include "compiler/conversion/MdlToLinalg/ShapeOps.h"
+#include "compiler/conversion/MdlToLinalg/ScanToLoops.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -1229,6 +1230,7 @@ struct MdlToLinalgPass
     : public adjoint::impl::ConvertMdlToLinalgBase<MdlToLinalgPass> {
   void runOnOperation() override {
     expandNormOps(getOperation());
+    lowerScansToLoops(getOperation());
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<mdl::MdlDialect>(op->getDialect()) &&

@@ -652,5 +652,6 @@ def Mdl_NllGradOp : Mdl_Op<"nll_grad", [Pure]> {
 include "dialects/mdl/IR/MdlNormOps.td"
 include "dialects/mdl/IR/MdlVisionOps.td"
 include "dialects/mdl/IR/MdlShapeOps.td"
+include "dialects/mdl/IR/MdlScanOps.td"
 
 #endif // ADJOINT_MDL_OPS

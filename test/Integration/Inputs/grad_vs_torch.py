@@ -95,6 +95,22 @@ def torch_bmm(p, inp):
     return F.cross_entropy(z.sum(dim=(1, 2)) + r.mean(1), inp["y"])
 
 
+def torch_lstm(p, inp):
+    # torch.nn.LSTM's kernel (torch._VF.lstm, what its forward calls) with
+    # the per-gate weights stacked in its (i, f, g, o) order.
+    gates = "ifgo"
+    x = inp["x"]
+    h = p["ui"].shape[0]
+    zeros = torch.zeros(1, x.shape[0], h, dtype=torch.float64)
+    weights = [torch.cat([p["w" + g].T for g in gates]),
+               torch.cat([p["u" + g].T for g in gates]),
+               torch.cat([p["b" + g] for g in gates]),
+               torch.zeros(4 * h, dtype=torch.float64)]
+    _, h_t, _ = torch._VF.lstm(x, (zeros, zeros), weights, True, 1, 0.0,
+                               False, False, True)
+    return F.cross_entropy(h_t[0] @ p["wy"] + p["by"], inp["y"])
+
+
 def normal(*row):
     """A float input of shape [batch, *row], N(0, 1)."""
     return ("normal", row)
@@ -120,6 +136,8 @@ MODELS = {
                     {"x": normal(28, 28), "y": labels(10)}, torch_transformer),
     "bmm": ("test/Integration/Inputs/torch_bmm.adj",
             {"x": normal(6, 5), "y": labels(4)}, torch_bmm),
+    "lstm": ("examples/rnn/lstm.adj",
+             {"x": normal(28, 28), "y": labels(10)}, torch_lstm),
 }
 
 # ---------------------------------------------------------------------------
