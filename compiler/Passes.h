@@ -40,6 +40,11 @@ constexpr llvm::StringLiteral kStepAttr = "optim.step";
 constexpr llvm::StringLiteral kInplaceAttr = "adjoint.inplace";
 /// A forward value recomputed in the reverse sweep (adjoint-rematerialize).
 constexpr llvm::StringLiteral kRematAttr = "mdl.remat";
+/// Whether adjoint-rematerialize may recompute `op` (false for null): a pure
+/// mdl op with one result and no regions that is neither a contraction (a
+/// kernel, not a sweep, to recompute) nor already a recomputation. The
+/// compile report uses the same rule for its per-choice figures.
+bool isRecomputable(mlir::Operation *op);
 constexpr llvm::StringLiteral kNoFuseAttr = "adjoint.no_fuse";
 
 } // namespace adjoint

@@ -27,15 +27,13 @@ namespace adjoint {
 using namespace mlir;
 using namespace adjoint;
 
-namespace {
-
-/// Ops whose value can be recomputed: pure, one result, no regions, and not
-/// a contraction or a loss (recomputing those costs a kernel, not a sweep).
-bool recomputable(Operation *op) {
-  return isa<mdl::MdlDialect>(op->getDialect()) && isPure(op) &&
+bool adjoint::isRecomputable(Operation *op) {
+  return op && isa<mdl::MdlDialect>(op->getDialect()) && isPure(op) &&
          op->getNumResults() == 1 && op->getNumRegions() == 0 &&
          !isa<mdl::MatmulOp>(op) && !op->hasAttr(kRematAttr);
 }
+
+namespace {
 
 struct RematerializePass
     : public adjoint::impl::AdjointRematerializeBase<RematerializePass> {
@@ -80,7 +78,7 @@ struct RematerializePass
     }
     SmallVector<Operation *> chosen;
     for (Operation &op : body.without_terminator())
-      if (forward.contains(&op) && recomputable(&op) &&
+      if (forward.contains(&op) && isRecomputable(&op) &&
           (all || kinds.contains(op.getName().stripDialect())))
         chosen.push_back(&op);
 

@@ -96,16 +96,11 @@ void adjoint::collectTrainReport(ModuleOp module, MemoryReport &r) {
   // What each rematerialization choice would keep instead: the values of
   // the recomputed kinds are replaced by their forward operands (inputs and
   // parameters are kept anyway).
-  auto recomputable = [](Operation *op) {
-    return op && isa<mdl::MdlDialect>(op->getDialect()) && isPure(op) &&
-           op->getNumResults() == 1 && op->getNumRegions() == 0 &&
-           !isa<mdl::MatmulOp>(op);
-  };
   auto savedIf = [&](llvm::function_ref<bool(Operation *)> chosen) {
     llvm::SetVector<Value> kept;
     for (Value v : saved) {
       Operation *def = v.getDefiningOp();
-      if (!recomputable(def) || !chosen(def)) {
+      if (!isRecomputable(def) || !chosen(def)) {
         kept.insert(v);
         continue;
       }
@@ -116,14 +111,14 @@ void adjoint::collectTrainReport(ModuleOp module, MemoryReport &r) {
     // Recomputing an operand's kind too drops it again (one level).
     int64_t bytes = 0;
     for (Value v : kept)
-      if (saved.contains(v) || !recomputable(v.getDefiningOp()) ||
+      if (saved.contains(v) || !isRecomputable(v.getDefiningOp()) ||
           !chosen(v.getDefiningOp()))
         bytes += bytesOf(v.getType());
     return bytes;
   };
   llvm::SetVector<StringRef> kinds;
   for (Value v : saved)
-    if (recomputable(v.getDefiningOp()))
+    if (isRecomputable(v.getDefiningOp()))
       kinds.insert(v.getDefiningOp()->getName().stripDialect());
   for (StringRef k : kinds)
     r.rematChoices.emplace_back(k.str(), savedIf([&](Operation *op) {
