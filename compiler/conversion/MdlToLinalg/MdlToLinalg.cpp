@@ -9,10 +9,10 @@
 
 #include "compiler/Passes.h"
 #include "compiler/conversion/LinalgBuilders.h"
-#include "compiler/conversion/MdlToLinalg/NormToLinalg.h"
 #include "compiler/conversion/MdlToLinalg/MdlVisionToLinalg.h"
-#include "compiler/conversion/MdlToLinalg/ShapeOps.h"
+#include "compiler/conversion/MdlToLinalg/NormToLinalg.h"
 #include "compiler/conversion/MdlToLinalg/ScanToLoops.h"
+#include "compiler/conversion/MdlToLinalg/ShapeOps.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -51,6 +51,13 @@ Value lowerUnary(OpBuilder &b, Operation *op, BodyFn fn) {
   auto res = cast<RankedTensorType>(op->getResult(0).getType());
   return elementwise(b, op->getLoc(), res, op->getOperands(),
                      {b.getMultiDimIdentityMap(res.getRank())}, fn);
+}
+
+/// A unary op whose body is one op of the same name (math.exp, arith.negf).
+template <typename ScalarOp> Value lowerUnaryOp(OpBuilder &b, Operation *op) {
+  return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
+    return ScalarOp::create(nb, l, a[0]).getResult();
+  });
 }
 
 /// `v` with its last two dimensions swapped, in a new tensor.
@@ -982,11 +989,7 @@ Value lower(OpBuilder &b, Operation *op) {
       .Case([&](mdl::SubOp) { return lowerBinary<arith::SubFOp>(b, op); })
       .Case([&](mdl::MulOp) { return lowerBinary<arith::MulFOp>(b, op); })
       .Case([&](mdl::DivOp) { return lowerBinary<arith::DivFOp>(b, op); })
-      .Case([&](mdl::NegOp) {
-        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
-          return arith::NegFOp::create(nb, l, a[0]).getResult();
-        });
-      })
+      .Case([&](mdl::NegOp) { return lowerUnaryOp<arith::NegFOp>(b, op); })
       .Case([&](mdl::ReluOp) {
         Type elem = tt(op->getOperand(0)).getElementType();
         return lowerUnary(b, op, [&](OpBuilder &nb, Location l, ValueRange a) {
@@ -1006,11 +1009,7 @@ Value lower(OpBuilder &b, Operation *op) {
           return arith::DivFOp::create(nb, l, one, d).getResult();
         });
       })
-      .Case([&](mdl::TanhOp) {
-        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
-          return math::TanhOp::create(nb, l, a[0]).getResult();
-        });
-      })
+      .Case([&](mdl::TanhOp) { return lowerUnaryOp<math::TanhOp>(b, op); })
       .Case([&](mdl::ReluGradOp rg) {
         RankedTensorType t = rg.getType();
         Type elem = t.getElementType();
@@ -1025,52 +1024,20 @@ Value lower(OpBuilder &b, Operation *op) {
               return arith::SelectOp::create(nb, l, pos, a[1], zero);
             });
       })
-      .Case([&](mdl::ExpOp) {
-        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
-          return math::ExpOp::create(nb, l, a[0]).getResult();
-        });
-      })
-      .Case([&](mdl::LogOp) {
-        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
-          return math::LogOp::create(nb, l, a[0]).getResult();
-        });
-      })
-      .Case([&](mdl::Log1pOp) {
-        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
-          return math::Log1pOp::create(nb, l, a[0]).getResult();
-        });
-      })
-      .Case([&](mdl::SqrtOp) {
-        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
-          return math::SqrtOp::create(nb, l, a[0]).getResult();
-        });
-      })
-      .Case([&](mdl::RsqrtOp) {
-        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
-          return math::RsqrtOp::create(nb, l, a[0]).getResult();
-        });
-      })
-      .Case([&](mdl::AbsOp) {
-        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
-          return math::AbsFOp::create(nb, l, a[0]).getResult();
-        });
-      })
+      .Case([&](mdl::ExpOp) { return lowerUnaryOp<math::ExpOp>(b, op); })
+      .Case([&](mdl::LogOp) { return lowerUnaryOp<math::LogOp>(b, op); })
+      .Case([&](mdl::Log1pOp) { return lowerUnaryOp<math::Log1pOp>(b, op); })
+      .Case([&](mdl::SqrtOp) { return lowerUnaryOp<math::SqrtOp>(b, op); })
+      .Case([&](mdl::RsqrtOp) { return lowerUnaryOp<math::RsqrtOp>(b, op); })
+      .Case([&](mdl::AbsOp) { return lowerUnaryOp<math::AbsFOp>(b, op); })
       .Case([&](mdl::ReciprocalOp) {
         return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
           return arith::DivFOp::create(nb, l, cst(nb, l, a[0], 1.0), a[0])
               .getResult();
         });
       })
-      .Case([&](mdl::SinOp) {
-        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
-          return math::SinOp::create(nb, l, a[0]).getResult();
-        });
-      })
-      .Case([&](mdl::CosOp) {
-        return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
-          return math::CosOp::create(nb, l, a[0]).getResult();
-        });
-      })
+      .Case([&](mdl::SinOp) { return lowerUnaryOp<math::SinOp>(b, op); })
+      .Case([&](mdl::CosOp) { return lowerUnaryOp<math::CosOp>(b, op); })
       .Case([&](mdl::SoftplusOp) {
         return lowerUnary(b, op, [](OpBuilder &nb, Location l, ValueRange a) {
           return softplusOf(nb, l, a[0]);
